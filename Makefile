@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+# Each creates .venv on first use and reinstalls only when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR := var/demo
+
+.PHONY: demo test lint typecheck pytest clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	mkdir -p $(DEMO_DIR)
+	cp examples/ugyfelek.xlsx $(DEMO_DIR)/ugyfelek.xlsx
+	$(BIN)/sheetsync sync --config config/sheetsync.toml
+	@echo
+	@echo "Updated workbook: $(DEMO_DIR)/ugyfelek.xlsx (a copy; examples/ is never modified)."
+	@echo "Run '$(BIN)/sheetsync sync' again: an unchanged sheet writes 0 cells."
+
+lint: $(STAMP)
+	$(BIN)/ruff check sheetsync tests examples
+	$(BIN)/ruff format --check sheetsync tests examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
