@@ -1,0 +1,1 @@
+"""Domain names and their availability."""

@@ -1,0 +1,91 @@
+"""Normalize what staff type as a domain into a registrable name, or say why not.
+
+Pure: IDNA 2008 with UTS-46 mapping (the `idna` package, not Python's IDNA 2003
+codec), the ICANN section of the Public Suffix List shipped with
+`publicsuffixlist`, and the .hu registry's label rules.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import idna
+from publicsuffixlist import PublicSuffixList
+
+from ..model import DomainName
+
+
+class InvalidDomain(ValueError):
+    """Not a registrable domain name. `reason` is a stable key, `suggestion` a fix."""
+
+    def __init__(self, reason: str, suggestion: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.suggestion = suggestion
+
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+_HU_LABEL = re.compile(r"[a-z0-9áéíóöőúüű-]+")
+
+
+@lru_cache(maxsize=1)
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList(only_icann=True)
+
+
+def strip_to_host(text: str) -> str:
+    """`https://www.Példa.hu:443/path?q` → `Példa.hu` (case kept; IDNA folds it)."""
+    host = text.strip()
+    host = _SCHEME.sub("", host)
+    host = re.split(r"[/?#\\]", host, maxsplit=1)[0]
+    host = host.rsplit("@", 1)[-1]  # user@ in a URL
+    host = re.sub(r":\d*$", "", host)
+    host = host.strip().rstrip(".")
+    if host.lower().startswith("www."):
+        host = host[4:]
+    return host
+
+
+def normalize_domain(text: str) -> DomainName:
+    """Raise InvalidDomain unless `text` names exactly one label under a public suffix."""
+    host = strip_to_host(text)
+    if not host:
+        raise InvalidDomain("empty")
+    if any(c.isspace() for c in host) or "." not in host:
+        raise InvalidDomain("not-a-domain")
+    for label in host.lower().split("."):
+        if label.startswith("-") or label.endswith("-"):
+            raise InvalidDomain("hyphen")
+        if label[2:4] == "--" and not label.startswith("xn--"):
+            raise InvalidDomain("hyphen")
+    try:
+        ascii_name = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+        unicode_name = idna.decode(ascii_name)
+    except (idna.IDNAError, UnicodeError, ValueError) as exc:
+        raise InvalidDomain("idna") from exc
+    ascii_name = ascii_name.lower()
+    psl = _psl()
+    suffix = psl.publicsuffix(ascii_name, accept_unknown=False)
+    if suffix is None:
+        raise InvalidDomain("unknown-tld")
+    registrable = psl.privatesuffix(ascii_name, accept_unknown=False)
+    if registrable is None:
+        raise InvalidDomain("public-suffix")
+    if registrable != ascii_name:
+        raise InvalidDomain("subdomain", suggestion=idna.decode(registrable))
+    if suffix == "hu" or suffix.endswith(".hu"):
+        _check_hu_label(unicode_name.split(".", 1)[0], ascii_name.split(".", 1)[0])
+    return DomainName(input=text.strip(), unicode=unicode_name, ascii=ascii_name)
+
+
+def _check_hu_label(label: str, ascii_label: str) -> None:
+    """The .hu registry's rules for the label that is registered."""
+    if not _HU_LABEL.fullmatch(label):
+        raise InvalidDomain("hu-characters")
+    if not 2 <= len(ascii_label) <= 63:
+        raise InvalidDomain("hu-length")
+    if label.startswith("-") or label.endswith("-"):
+        raise InvalidDomain("hyphen")
+    if ascii_label[2:4] == "--" and not ascii_label.startswith("xn--"):
+        raise InvalidDomain("hyphen")

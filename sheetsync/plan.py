@@ -1,0 +1,107 @@
+"""From evaluations to the status cells to write (pure): render, compare, plan.
+
+A row's status cells are written only when their text changes; the
+`changed_at` cell is stamped whenever any other status cell of the row changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from .layout import Layout
+from .model import RowEvaluation, Severity
+from .sheets.guard import identity_from
+from .sheets.port import Identity, RowWrite, WritePlan
+from .texts import Texts
+from .values import CellValue, text_of
+
+STATUS_KEYS = ("stage", "next_step", "findings", "domain")
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+@dataclass(frozen=True)
+class StatusCells:
+    stage: str
+    next_step: str
+    findings: str
+    domain: str
+
+    def by_key(self) -> dict[str, str]:
+        return {key: getattr(self, key) for key in STATUS_KEYS}
+
+
+def render_status(evaluation: RowEvaluation, texts: Texts, layout: Layout) -> StatusCells:
+    row = evaluation.row
+    findings = sorted(evaluation.findings, key=lambda f: _SEVERITY_ORDER[f.severity])
+    lines = [f"{texts.severity(f.severity)}: {texts.finding(f, layout.labels)}" for f in findings]
+    if row.domain is not None:
+        domain = texts.verdict(evaluation.domain_verdict, row.domain.unicode)
+    elif row.domain_typed:
+        domain = texts.invalid_domain()
+    else:
+        domain = ""
+    return StatusCells(
+        stage=texts.stage(evaluation.stage),
+        next_step=texts.next_step(evaluation),
+        findings="\n".join(lines),
+        domain=domain,
+    )
+
+
+def identity_of(cells: Sequence[CellValue], layout: Layout) -> Identity:
+    """The cells that tell a row apart when rows move: client name, e-mail, domain."""
+    picked = [_cell(cells, layout.columns.get(key)) for key in ("client", "email", "domain")]
+    return identity_from(picked)
+
+
+def plan_writes(
+    rows: Sequence[Sequence[CellValue]],
+    layout: Layout,
+    desired: dict[int, StatusCells],
+    texts: Texts,
+    now: datetime,
+) -> WritePlan:
+    """Cells to write: changed status cells of evaluated rows, and stale status cells of
+    rows staff emptied. `desired` maps sheet row → status; other rows should have none."""
+    writes = []
+    identities = []
+    stamp = texts.moment(now)
+    for number in range(layout.header_row + 1, len(rows) + 1):
+        cells = rows[number - 1]
+        identity = identity_of(cells, layout)
+        identities.append((number, identity))
+        want = desired.get(number)
+        wanted = want.by_key() if want else dict.fromkeys(STATUS_KEYS, "")
+        changed = [
+            (layout.status[key], text)
+            for key, text in wanted.items()
+            if _norm(_cell(cells, layout.status[key])) != _norm(text)
+        ]
+        if not changed:
+            continue
+        stamp_text = stamp if want else ""
+        writes.append(
+            RowWrite(number, identity, (*changed, (layout.status["changed_at"], stamp_text)))
+        )
+    watched = [
+        *layout.columns.values(),
+        *(layout.status[k] for k in layout.status if k not in layout.appended),
+    ]
+    return WritePlan(
+        header_row=layout.header_row,
+        expected_headers=tuple(sorted((c, layout.headers[c]) for c in set(watched))),
+        new_headers=tuple((layout.status[k], layout.status_labels[k]) for k in layout.appended),
+        identity_columns=tuple(layout.columns.get(k) for k in ("client", "email", "domain")),
+        identities=tuple(identities),
+        rows=tuple(writes),
+    )
+
+
+def _cell(cells: Sequence[CellValue], col: int | None) -> CellValue:
+    return cells[col] if col is not None and col < len(cells) else None
+
+
+def _norm(value: CellValue | str) -> str:
+    return (text_of(value) or "").replace("\r\n", "\n")

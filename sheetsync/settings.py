@@ -1,0 +1,231 @@
+"""The one settings model: a TOML file, overridden by `SHEETSYNC_…` environment variables.
+
+Precedence, highest first: environment (`SHEETSYNC_SHEET__PATH`, nested keys joined
+by `__`), then the TOML file. Relative paths in the file are relative to the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from .errors import ConfigError
+from .values import fold
+
+DEFAULT_CONFIG = Path("config/sheetsync.toml")
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("sheetsync_environ", default=None)
+CONFIG_ENV = "SHEETSYNC_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnHeaders(_Section):
+    """Header text of each input column. Matching ignores case, accents and spacing."""
+
+    client: str = "Ügyfél neve"
+    contact: str = "Kapcsolattartó"
+    email_type: str = "E-mail típusa"
+    email: str = "E-mail cím"
+    email_password: str = "E-mail jelszó"
+    hosting_login: str = "Tárhely.eu felhasználó"
+    hosting_password: str = "Tárhely.eu jelszó"
+    managing_account: str = "Kezelő fiók"
+    package: str = "Csomag"
+    domain: str = "Domain"
+    payment_method: str = "Fizetési mód"
+    invoice_sent: str = "Számla elküldve"
+    paid: str = "Fizetve"
+    order_live: str = "Rendelés élő"
+    domain_application: str = "Domain igénylés"
+    notes: str = "Megjegyzés"
+
+
+SECRET_COLUMNS = ("email_password", "hosting_password")
+
+
+class StatusHeaders(_Section):
+    """Header text of the status columns sheetsync owns (appended when missing)."""
+
+    stage: str = "Állapot"
+    next_step: str = "Következő lépés"
+    findings: str = "Problémák"
+    domain: str = "Domain ellenőrzés"
+    changed_at: str = "Állapot változott"
+
+
+class Thresholds(_Section):
+    invoice_overdue_days: float = Field(3, gt=0)
+    booking_overdue_hours: float = Field(8, gt=0)
+    card_pending_days: float = Field(1, gt=0)
+    registration_grace_hours: float = Field(48, gt=0)
+
+
+class SheetSettings(_Section):
+    backend: Literal["workbook"] = "workbook"
+    path: Path | None = None
+    worksheet: str | None = Field(None, description="Worksheet title; the first one if unset.")
+    header_row: int = Field(0, ge=0, description="1-based; 0 finds it in the first 10 rows.")
+
+    @model_validator(mode="after")
+    def _backend_needs(self) -> SheetSettings:
+        if self.backend == "workbook" and self.path is None:
+            raise ValueError("sheet.path is required for the workbook backend")
+        return self
+
+
+class DomainSettings(_Section):
+    checker: Literal["offline", "file"] = "offline"
+    verdicts_file: Path | None = Field(
+        None, description="TOML table of domain = 'available'|'registered' (checker = 'file')."
+    )
+
+    @model_validator(mode="after")
+    def _file_needs_path(self) -> DomainSettings:
+        if self.checker == "file" and self.verdicts_file is None:
+            raise ValueError("domains.verdicts_file is required when domains.checker = 'file'")
+        return self
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SHEETSYNC_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    locale: Literal["hu", "en"] = "hu"
+    timezone: str = "Europe/Budapest"
+    sheet: SheetSettings = SheetSettings(path=Path("ugyfelek.xlsx"))
+    columns: ColumnHeaders = ColumnHeaders()
+    status_columns: StatusHeaders = StatusHeaders()
+    thresholds: Thresholds = Thresholds()
+    domains: DomainSettings = DomainSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _headers_distinct(self) -> Settings:
+        seen: dict[str, str] = {}
+        for section, headers in (
+            ("columns", self.columns),
+            ("status_columns", self.status_columns),
+        ):
+            for key, header in headers.model_dump().items():
+                folded = header_key(header)
+                if not folded:
+                    raise ValueError(f"{section}.{key} is blank")
+                if folded in seen:
+                    raise ValueError(f"{section}.{key} repeats the header of {seen[folded]}")
+                seen[folded] = f"{section}.{key}"
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's contents arrive as init values; the environment overrides them.
+        return (_MappingEnvSource(settings_cls), init_settings)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    """Environment source that reads the mapping given to load_settings (tests pass
+    their own), falling back to os.environ."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _ENVIRON.get()
+        source = os.environ if environ is None else environ
+        if self.case_sensitive:
+            return dict(source)
+        return {key.lower(): value for key, value in source.items()}
+
+
+def header_key(header: str) -> str:
+    """How headers are compared: case, accents, spacing and a trailing ':' ignored."""
+    return fold(header).rstrip(":").strip()
+
+
+def config_path(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    if explicit:
+        return Path(explicit)
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    return DEFAULT_CONFIG
+
+
+def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """Read `path` (TOML) under environment overrides; ConfigError lists every problem."""
+    environ = dict(os.environ if env is None else env)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            [f"config file {path} not found (pass --config or set {CONFIG_ENV})"]
+        ) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError([f"cannot read {path}: {exc}"]) from exc
+    _resolve_paths(data, Settings, path.parent)
+    return _build(data, environ, str(path))
+
+
+def _build(data: dict[str, Any], environ: Mapping[str, str], source: str) -> Settings:
+    token = _ENVIRON.set(environ)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError([_describe(err) for err in exc.errors()], source) from None
+    finally:
+        _ENVIRON.reset(token)
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "config"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting (misspelt?)"
+    return f"{where}: {message}"
+
+
+def _resolve_paths(data: dict[str, Any], model: type[BaseModel], base: Path) -> None:
+    """Make relative Path values in the file relative to the file's own folder."""
+    for name, field in model.model_fields.items():
+        value = data.get(name)
+        annotation = field.annotation
+        if isinstance(value, dict) and isinstance(annotation, type):
+            if issubclass(annotation, BaseModel):
+                _resolve_paths(value, annotation, base)
+        elif isinstance(value, str) and value and _is_path(annotation):
+            candidate = Path(value).expanduser()
+            data[name] = str(candidate if candidate.is_absolute() else base / candidate)
+
+
+def _is_path(annotation: Any) -> bool:
+    return annotation is Path or Path in getattr(annotation, "__args__", ())

@@ -1,0 +1,1 @@
+"""Sheet backends behind one port: the local workbook (default) and Google Sheets."""

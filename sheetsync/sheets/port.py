@@ -1,0 +1,86 @@
+"""The sheet boundary: read everything once, write a plan of owned cells.
+
+A backend reads the whole worksheet as values, and writes a `WritePlan` after a
+guard read of the header row and identity columns (see `guard.resolve`), so a
+status never lands in a row other than the one it was computed from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..values import CellValue
+
+Identity = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SheetSnapshot:
+    """Every row of the worksheet from row 1, ragged; values as staff see them.
+    Holds secret cells, so it is never printed (repr hides the rows)."""
+
+    title: str
+    rows: Sequence[Sequence[CellValue]] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RowWrite:
+    """Status cells for the row read as `row`, identified by `identity`."""
+
+    row: int
+    identity: Identity
+    cells: tuple[tuple[int, str], ...]  # (0-based column, text)
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    header_row: int
+    expected_headers: tuple[tuple[int, str], ...]  # columns that must not have moved
+    new_headers: tuple[tuple[int, str], ...]  # owned headers to append
+    identity_columns: tuple[int | None, ...]  # client, e-mail, domain (None: absent)
+    identities: tuple[tuple[int, Identity], ...]  # every data row as read
+    rows: tuple[RowWrite, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows and not self.new_headers
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    cells_written: int = 0
+    rows_written: tuple[int, ...] = ()  # sheet rows written, after remapping
+    rows_skipped: tuple[int, ...] = ()  # rows (as read) left for the next sync
+    note: str | None = None  # why rows were skipped
+
+
+class SheetBackend(Protocol):
+    """One worksheet of client data."""
+
+    @property
+    def name(self) -> str:
+        """Human-readable name of the sheet for reports and logs."""
+        ...
+
+    def read(self) -> SheetSnapshot: ...
+
+    def write(self, plan: WritePlan) -> WriteOutcome:
+        """Guard-read, remap and write `plan`'s cells as text (never as formulas)."""
+        ...
+
+    def row_url(self, row: int) -> str | None:
+        """A link to the row where the backend has one (Google Sheets), else None."""
+        ...
+
+
+__all__ = [
+    "CellValue",
+    "Identity",
+    "RowWrite",
+    "SheetBackend",
+    "SheetSnapshot",
+    "WriteOutcome",
+    "WritePlan",
+]

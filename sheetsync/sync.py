@@ -1,0 +1,114 @@
+"""One sync pass: the only place that sequences I/O around the pure core.
+
+read sheet → locate columns → parse rows → check domains → evaluate → plan → write.
+A sheet-level problem raises before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .domains.port import DomainChecker
+from .layout import Layout, locate
+from .model import ClientRow, DomainName, DomainVerdict, RowEvaluation, Verdict
+from .plan import StatusCells, plan_writes, render_status
+from .rows import Fingerprinter, ephemeral_fingerprinter, parse_rows
+from .rules import Context, evaluate, needs_domain_check
+from .settings import Settings
+from .sheets.port import SheetBackend, WriteOutcome, WritePlan
+from .texts import Texts
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What the worker remembers between syncs (empty without a state store)."""
+
+    first_seen: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
+    credential_changes: Mapping[str, Sequence[tuple[str, datetime]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    sheet: str
+    started_at: datetime
+    finished_at: datetime
+    dry_run: bool
+    layout: Layout
+    evaluations: tuple[RowEvaluation, ...]
+    status: Mapping[int, StatusCells]
+    plan: WritePlan
+    outcome: WriteOutcome
+    texts: Texts
+    row_urls: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def cells_planned(self) -> int:
+        return len(self.plan.new_headers) + sum(len(w.cells) for w in self.plan.rows)
+
+
+def run_sync(
+    sheet: SheetBackend,
+    checker: DomainChecker,
+    settings: Settings,
+    clock: Clock,
+    *,
+    dry_run: bool = False,
+    memory: Memory = Memory(),
+    fingerprint: Fingerprinter | None = None,
+) -> SyncResult:
+    started = clock().astimezone(settings.tz)
+    snapshot = sheet.read()
+    layout = locate(
+        snapshot.rows, settings.columns, settings.status_columns, settings.sheet.header_row
+    )
+    rows = parse_rows(snapshot.rows, layout, settings.tz, fingerprint or ephemeral_fingerprinter())
+    verdicts = _check_domains(checker, rows)
+    context = Context(
+        now=started,
+        thresholds=settings.thresholds,
+        verdicts=verdicts,
+        first_seen=memory.first_seen,
+        credential_changes=memory.credential_changes,
+    )
+    evaluations = evaluate(rows, context)
+    texts = Texts(settings.locale)
+    status = {e.row.row: render_status(e, texts, layout) for e in evaluations}
+    plan = plan_writes(snapshot.rows, layout, status, texts, started)
+    outcome = WriteOutcome() if dry_run else sheet.write(plan)
+    if outcome.note:
+        log.warning("sync left rows for the next pass: %s", outcome.note)
+    urls = {e.row.row: url for e in evaluations if (url := sheet.row_url(e.row.row))}
+    return SyncResult(
+        sheet=snapshot.title,
+        started_at=started,
+        finished_at=clock().astimezone(settings.tz),
+        dry_run=dry_run,
+        layout=layout,
+        evaluations=tuple(evaluations),
+        status=status,
+        plan=plan,
+        outcome=outcome,
+        texts=texts,
+        row_urls=urls,
+    )
+
+
+def _check_domains(checker: DomainChecker, rows: Sequence[ClientRow]) -> dict[str, DomainVerdict]:
+    wanted: dict[str, DomainName] = {}
+    for row in rows:
+        if row.domain is not None and needs_domain_check(row):
+            wanted.setdefault(row.domain.ascii, row.domain)
+    if not wanted:
+        return {}
+    try:
+        return dict(checker.check(list(wanted.values())))
+    except Exception as exc:  # a checker bug must not stop the sheet being annotated
+        log.exception("domain checker failed; verdicts are unknown this pass")
+        reason = f"checker failed: {type(exc).__name__}"
+        return {name: DomainVerdict(Verdict.UNKNOWN, "sheetsync", None, reason) for name in wanted}

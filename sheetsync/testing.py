@@ -1,0 +1,114 @@
+"""In-memory fakes of every port, shipped with the package for tests and trials."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from .errors import SheetAccessError
+from .model import DomainName, DomainVerdict, Verdict
+from .sheets.guard import resolve, view_of_rows
+from .sheets.port import SheetSnapshot, WriteOutcome, WritePlan
+from .values import CellValue
+
+
+class InMemorySheet:
+    """A worksheet held in lists. `before_write` runs between the read and the write,
+    to play a colleague editing the sheet mid-sync."""
+
+    def __init__(self, rows: Iterable[Sequence[CellValue]], title: str = "Ügyfelek") -> None:
+        self.rows: list[list[CellValue]] = [list(r) for r in rows]
+        self.title = title
+        self.reads = 0
+        self.writes = 0
+        self.written: list[tuple[int, int, str]] = []
+        self.before_write: Callable[[InMemorySheet], None] | None = None
+        self.fail_read: Exception | None = None
+        self.fail_write: Exception | None = None
+
+    @property
+    def name(self) -> str:
+        return self.title
+
+    def row_url(self, row: int) -> str | None:
+        return f"memory://{self.title}#row={row}"
+
+    def read(self) -> SheetSnapshot:
+        self.reads += 1
+        if self.fail_read:
+            raise self.fail_read
+        return SheetSnapshot(title=self.title, rows=copy.deepcopy(self.rows))
+
+    def write(self, plan: WritePlan) -> WriteOutcome:
+        if plan.is_empty:
+            return WriteOutcome()
+        if self.before_write:
+            self.before_write(self)
+        if self.fail_write:
+            raise self.fail_write
+        resolution = resolve(plan, view_of_rows(self.rows, plan))
+        if resolution.cells:
+            self.writes += 1
+        for row, col, text in resolution.cells:
+            self.set(row, col, text)
+            self.written.append((row, col, text))
+        return WriteOutcome(
+            len(resolution.cells), resolution.rows_written, resolution.rows_skipped, resolution.note
+        )
+
+    def set(self, row: int, col: int, value: CellValue) -> None:
+        """Set a cell (1-based row, 0-based column), growing the sheet as needed."""
+        while len(self.rows) < row:
+            self.rows.append([])
+        cells = self.rows[row - 1]
+        cells.extend([None] * (col + 1 - len(cells)))
+        cells[col] = value
+
+    def get(self, row: int, col: int) -> CellValue:
+        if row > len(self.rows) or col >= len(self.rows[row - 1]):
+            return None
+        return self.rows[row - 1][col]
+
+    def column(self, header: str) -> int:
+        return next(i for i, h in enumerate(self.rows[0]) if h == header)
+
+
+class InMemoryDomainChecker:
+    """Answers from a table (`unknown` otherwise) and records what it was asked."""
+
+    def __init__(self, verdicts: Mapping[str, Verdict] | None = None, source: str = "fake") -> None:
+        self.verdicts = dict(verdicts or {})
+        self.source = source
+        self.asked: list[list[str]] = []
+
+    def check(self, domains: Sequence[DomainName]) -> Mapping[str, DomainVerdict]:
+        self.asked.append([d.ascii for d in domains])
+        out = {}
+        for d in domains:
+            verdict = self.verdicts.get(d.ascii) or self.verdicts.get(d.unicode)
+            out[d.ascii] = DomainVerdict(
+                verdict or Verdict.UNKNOWN, self.source, None, None if verdict else "not in table"
+            )
+        return out
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class FailingSheet(InMemorySheet):
+    """Convenience: a sheet whose reads fail the way an unreachable backend does."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        super().__init__([])
+        self.fail_read = error or SheetAccessError("sheet unreachable")

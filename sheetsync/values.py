@@ -1,0 +1,254 @@
+"""Parsers for the messy values staff type: yes/no, dates, methods, types, e-mails.
+
+Each parser takes one cell value and returns the normalized value, None for an
+empty cell, or raises `Unparseable` (which the row parser turns into a finding).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TypeAlias
+
+from email_validator import EmailNotValidError, validate_email
+
+from .model import Application, EmailType, Flag, ManagingAccount, PaymentMethod, SheetDate
+
+CellValue: TypeAlias = str | int | float | bool | datetime | date | time | None
+
+MANAGING_ACCOUNT_ADDRESS = "penzugy@sparrow.hu"
+
+
+class Unparseable(ValueError):
+    """The cell holds something, but not a value of the expected kind."""
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and whitespace-insensitive form used for matching words."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.casefold().split())
+
+
+def text_of(value: CellValue) -> str | None:
+    """The cell as trimmed text; None when it is empty or only whitespace."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+_YES = {"igen", "i", "yes", "y", "x", "✓", "✔", "☑", "true", "1", "ok", "kesz", "megvan", "van"}
+_NO = {"nem", "n", "no", "false", "0", "-", "–", "✗", "✘", "☐", "nincs"}
+
+
+def parse_yes_no(value: CellValue) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = text_of(value)
+    if text is None:
+        return None
+    word = fold(text)
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise Unparseable("yes-no")
+
+
+# --- dates -----------------------------------------------------------------------------
+
+_SERIAL_EPOCH = datetime(1899, 12, 30)  # Sheets and Excel serial day 0
+_SERIAL_MIN, _SERIAL_MAX = 36526, 73051  # 2000-01-01 .. 2099-12-31: beyond is a typo
+
+_HU_MONTHS = {
+    "januar": 1, "jan": 1, "februar": 2, "febr": 2, "feb": 2, "marcius": 3, "marc": 3,
+    "mar": 3, "aprilis": 4, "apr": 4, "majus": 5, "maj": 5, "junius": 6, "jun": 6,
+    "julius": 7, "jul": 7, "augusztus": 8, "aug": 8, "szeptember": 9, "szept": 9,
+    "szep": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11, "december": 12,
+    "dec": 12,
+}  # fmt: skip
+
+_TIME = r"(?:[ T]+(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?:[:.](?P<s>\d{2})(?:\.\d+)?)?)?"
+_TZ = r"(?P<tz>Z|[+-]\d{2}:?\d{2})?"
+_DATE_FORMS = [
+    # ISO: 2026-11-24, 2026-11-24T14:30, 2026-11-24 14:30:00+01:00
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + _TIME + _TZ),
+    # Hungarian: 2026. 11. 24.  2026.11.24  2026.11.24 14:30  2026/11/24
+    re.compile(r"(?P<y>\d{4})\s*[./]\s*(?P<m>\d{1,2})\s*[./]\s*(?P<d>\d{1,2})\.?" + _TIME),
+    # Slash dates are month/day/year (as Sheets writes them in the US locale)
+    re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{4})" + _TIME),
+    # Hungarian month names: 2026. november 24.  2026. nov. 24. 14:30
+    re.compile(r"(?P<y>\d{4})\.?\s*(?P<mon>[^\W\d_]+)\.?\s*(?P<d>\d{1,2})\.?" + _TIME),
+]
+
+
+def parse_date(value: CellValue, tz: tzinfo) -> SheetDate | None:
+    """A date or date-time cell, in the sheet's local time zone `tz`."""
+    if value is None or isinstance(value, bool):
+        if value is None:
+            return None
+        raise Unparseable("date")
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=tz)
+        has_time = value.time() != time(0, 0)
+        return SheetDate(aware, has_time)
+    if isinstance(value, date):
+        return SheetDate(datetime.combine(value, time(0, 0), tz), False)
+    if isinstance(value, time):
+        raise Unparseable("date")
+    if isinstance(value, int | float):
+        return _from_serial(float(value), tz)
+    text = text_of(value)
+    if text is None:
+        return None
+    if re.fullmatch(r"\d+(?:[.,]\d+)?", text) and len(text) >= 5:
+        return _from_serial(float(text.replace(",", ".")), tz)
+    for pattern in _DATE_FORMS:
+        match = pattern.fullmatch(text)
+        if match:
+            return _from_match(match, tz)
+    raise Unparseable("date")
+
+
+def _from_serial(serial: float, tz: tzinfo) -> SheetDate:
+    if not _SERIAL_MIN <= serial <= _SERIAL_MAX:
+        raise Unparseable("date")
+    moment = _SERIAL_EPOCH + timedelta(days=serial)
+    moment = moment.replace(microsecond=0)
+    return SheetDate(moment.replace(tzinfo=tz), not float(serial).is_integer())
+
+
+def _from_match(match: re.Match[str], tz: tzinfo) -> SheetDate:
+    parts = match.groupdict()
+    if parts.get("mon") is not None:
+        month = _HU_MONTHS.get(fold(parts["mon"]))
+        if month is None:
+            raise Unparseable("date")
+    else:
+        month = int(parts["m"])
+    has_time = parts.get("h") is not None
+    try:
+        moment = datetime(
+            int(parts["y"]),
+            month,
+            int(parts["d"]),
+            int(parts["h"] or 0),
+            int(parts["mi"] or 0),
+            int(parts["s"] or 0),
+        )
+    except ValueError as exc:
+        raise Unparseable("date") from exc
+    offset = parts.get("tz")
+    if offset:
+        aware = datetime.fromisoformat(moment.isoformat() + ("+00:00" if offset == "Z" else offset))
+        return SheetDate(aware.astimezone(tz), has_time)
+    return SheetDate(moment.replace(tzinfo=tz), has_time)
+
+
+def parse_flag(value: CellValue, tz: tzinfo) -> Flag | None:
+    """A cell that is either yes/no or the date the thing happened (`Fizetve`)."""
+    try:
+        answer = parse_yes_no(value)
+    except Unparseable:
+        return Flag(True, parse_date(value, tz))
+    return None if answer is None else Flag(answer)
+
+
+# --- words -----------------------------------------------------------------------------
+
+_METHODS = {
+    PaymentMethod.CARD: {"bankkartya", "kartya", "card", "bank card", "credit card",
+                         "bankkartyas", "kartyas", "bankkartyaval", "kartyaval"},
+    PaymentMethod.TRANSFER: {"utalas", "atutalas", "transfer", "bank transfer",
+                             "utalasos", "banki atutalas", "wire", "wire transfer"},
+}  # fmt: skip
+
+
+def parse_payment_method(value: CellValue) -> PaymentMethod | None:
+    text = text_of(value)
+    if text is None:
+        return None
+    word = fold(text)
+    for method, words in _METHODS.items():
+        if word in words:
+            return method
+    raise Unparseable("payment-method")
+
+
+_EMAIL_TYPES = {
+    EmailType.OWN: {"sajat", "own", "ugyfele", "ugyfel sajat"},
+    EmailType.CREATED: {"letrehozott", "created", "uj", "new", "altalunk letrehozott"},
+}
+
+
+def parse_email_type(value: CellValue) -> EmailType | None:
+    text = text_of(value)
+    if text is None:
+        return None
+    word = fold(text)
+    for kind, words in _EMAIL_TYPES.items():
+        if word in words:
+            return kind
+    raise Unparseable("email-type")
+
+
+_APPLICATION = {
+    Application.SUBMITTED: {"bekuldve", "submitted", "elkuldve", "sent", "folyamatban"},
+    Application.SUCCESSFUL: {"sikeres", "successful", "success", "siker"},
+    Application.FAILED: {"sikertelen", "failed", "unsuccessful", "hiba", "elutasitva"},
+}
+
+
+def parse_application(value: CellValue) -> Application | None:
+    text = text_of(value)
+    if text is None:
+        return None
+    word = fold(text).rstrip("!.")
+    for answer, words in _APPLICATION.items():
+        if word in words:
+            return answer
+    raise Unparseable("application")
+
+
+def parse_email(value: CellValue) -> str | None:
+    """A valid address, normalized (domain lower-cased, `mailto:` dropped)."""
+    text = text_of(value)
+    if text is None:
+        return None
+    text = re.sub(r"^mailto:", "", text, flags=re.IGNORECASE).strip()
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise Unparseable("email") from exc
+    return str(checked.normalized).lower()
+
+
+_ADDRESS_IN_TEXT = re.compile(r"[^\s,;<>()]+@[^\s,;<>()]+")
+
+
+def parse_managing_account(value: CellValue) -> ManagingAccount | None:
+    """Yes/no, or the address added as managing account (possibly among other words)."""
+    try:
+        answer = parse_yes_no(value)
+    except Unparseable:
+        text = text_of(value) or ""
+        found = _ADDRESS_IN_TEXT.search(text)
+        if not found:
+            raise
+        address = parse_email(found.group(0))
+        return ManagingAccount(True, address)
+    if answer is None:
+        return None
+    return ManagingAccount(answer)
+
+
+def is_start_package(package: str) -> bool:
+    """`Start`, in any case, alone or with `csomag`/`package` around it."""
+    words = fold(package).replace("-", " ").split()
+    return [w for w in words if w not in {"csomag", "package", "tarhely"}] == ["start"]
