@@ -93,6 +93,18 @@ class InMemoryDomainChecker:
         return out
 
 
+class InMemoryVerdictCache:
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[DomainVerdict, datetime]] = {}
+
+    def get(self, ascii_name: str, now: datetime) -> DomainVerdict | None:
+        entry = self.entries.get(ascii_name)
+        return entry[0] if entry and now < entry[1] else None
+
+    def put(self, ascii_name: str, verdict: DomainVerdict, expires_at: datetime) -> None:
+        self.entries[ascii_name] = (verdict, expires_at)
+
+
 class FakeClock:
     """A clock that moves only when told to."""
 

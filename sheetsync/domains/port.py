@@ -21,6 +21,16 @@ class DomainChecker(Protocol):
         ...
 
 
+class VerdictCache(Protocol):
+    """Remembered verdicts with an expiry (the state store's table, or in memory)."""
+
+    def get(self, ascii_name: str, now: datetime) -> DomainVerdict | None:
+        """The cached verdict if it has not expired at `now`."""
+        ...
+
+    def put(self, ascii_name: str, verdict: DomainVerdict, expires_at: datetime) -> None: ...
+
+
 class OfflineDomainChecker:
     """Checks nothing: every domain is `unknown`, so nothing is reported free by mistake."""
 
