@@ -250,5 +250,5 @@ def parse_managing_account(value: CellValue) -> ManagingAccount | None:
 
 def is_start_package(package: str) -> bool:
     """`Start`, in any case, alone or with `csomag`/`package` around it."""
-    words = fold(package).replace("-", " ").split()
+    words = re.sub(r"[-:,.;]", " ", fold(package)).split()
     return [w for w in words if w not in {"csomag", "package", "tarhely"}] == ["start"]
