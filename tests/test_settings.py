@@ -57,10 +57,10 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
 
 def test_headers_must_be_distinct_and_non_blank(tmp_path: Path) -> None:
     clash = write(tmp_path, '[sheet]\npath = "a.xlsx"\n[status_columns]\nstage = "csomag"\n')
-    with pytest.raises(ConfigError, match="repeats the header of columns.package"):
+    with pytest.raises(ConfigError, match=r"repeats the header of columns\.package"):
         load_settings(clash, env={})
     blank = write(tmp_path, '[sheet]\npath = "a.xlsx"\n[columns]\ndomain = "  "\n')
-    with pytest.raises(ConfigError, match="columns.domain is blank"):
+    with pytest.raises(ConfigError, match=r"columns\.domain is blank"):
         load_settings(blank, env={})
 
 

@@ -228,7 +228,7 @@ def test_only_rows_whose_status_depends_on_it_ask_for_a_domain_verdict() -> None
     )
     result = sync(sheet, checker)
     assert checker.asked == [["alfa.hu", "gamma.hu"]]  # once each, Béta (submitted) skipped
-    assert [e.stage for e in result.evaluations][0] == "package-domain"
+    assert result.evaluations[0].stage == "package-domain"
     assert sheet.get(2, sheet.column("Domain ellenőrzés")) == "alfa.hu: foglalt (fake)"
     assert sheet.get(3, sheet.column("Domain ellenőrzés")) == "beta.hu: nem kell ellenőrizni"
 
