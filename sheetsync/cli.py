@@ -65,25 +65,41 @@ def sync(config: str | None, dry_run: bool, output: str) -> None:
     if output == "json":
         click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
     else:
-        render_terminal(result, Console())
+        render_terminal(result, _console())
 
 
-def main() -> None:
-    """Entry point: expected errors become one line on stderr, never a traceback."""
+def _console() -> Console:
+    """Rich output; when piped or captured, wide enough that rows do not wrap."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, 140))
+    return console
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; expected errors become one line on stderr, never a traceback."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(args=argv, prog_name="sheetsync", standalone_mode=False)
     except click.exceptions.Abort:
-        sys.exit(130)
+        return 130
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
-        sys.exit(2)
+        return 2
     except ConfigError as exc:
         click.echo(f"sheetsync: {exc}", err=True)
-        sys.exit(2)
+        return 2
     except SheetsyncError as exc:
         click.echo(f"sheetsync: {exc}", err=True)
-        sys.exit(1)
+        return 1
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":
-    main()
+    run()

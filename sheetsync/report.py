@@ -102,7 +102,8 @@ def render_terminal(result: SyncResult, console: Console) -> None:
     texts, layout = result.texts, result.layout
     h = _HEAD[texts.locale]
     counts = Counter(e.stage for e in result.evaluations)
-    summary = Table(title=f"{h[0]} — {result.sheet}", title_justify="left")
+    console.rule(f"[bold]{h[0]}[/] — {result.sheet}", align="left")
+    summary = Table()
     summary.add_column(h[1])
     summary.add_column("#", justify="right")
     for stage in Stage:
