@@ -41,10 +41,12 @@ def demo(tmp_path: Path) -> Path:
     return target
 
 
-def sync_demo(path: Path, memory: Memory = Memory()):  # type: ignore[no-untyped-def]
+def sync_demo(path: Path, memory: Memory | None = None):  # type: ignore[no-untyped-def]
     settings = load_settings(REPO / "config" / "sheetsync.toml", env={})
     checker = FileDomainChecker(EXAMPLES / "demo-domains.toml", FakeClock(NOW))
-    return run_sync(WorkbookSheet(path), checker, settings, FakeClock(NOW), memory=memory)
+    return run_sync(
+        WorkbookSheet(path), checker, settings, FakeClock(NOW), memory=memory or Memory()
+    )
 
 
 def test_committed_workbook_matches_its_generator(tmp_path: Path) -> None:
