@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
 from .model import Application, EmailType, Flag, ManagingAccount, PaymentMethod, SheetDate
 
+T = TypeVar("T")
 CellValue: TypeAlias = str | int | float | bool | datetime | date | time | None
 
 MANAGING_ACCOUNT_ADDRESS = "penzugy@sparrow.hu"
@@ -171,14 +173,19 @@ _METHODS = {
 
 
 def parse_payment_method(value: CellValue) -> PaymentMethod | None:
+    return _one_of(value, _METHODS, "payment-method")
+
+
+def _one_of(value: CellValue, words: Mapping[T, set[str]], kind: str) -> T | None:
+    """The key of `words` whose set holds the folded cell text."""
     text = text_of(value)
     if text is None:
         return None
-    word = fold(text)
-    for method, words in _METHODS.items():
-        if word in words:
-            return method
-    raise Unparseable("payment-method")
+    word = fold(text).rstrip("!.")
+    for key, accepted in words.items():
+        if word in accepted:
+            return key
+    raise Unparseable(kind)
 
 
 _EMAIL_TYPES = {
@@ -188,14 +195,7 @@ _EMAIL_TYPES = {
 
 
 def parse_email_type(value: CellValue) -> EmailType | None:
-    text = text_of(value)
-    if text is None:
-        return None
-    word = fold(text)
-    for kind, words in _EMAIL_TYPES.items():
-        if word in words:
-            return kind
-    raise Unparseable("email-type")
+    return _one_of(value, _EMAIL_TYPES, "email-type")
 
 
 _APPLICATION = {
@@ -206,14 +206,7 @@ _APPLICATION = {
 
 
 def parse_application(value: CellValue) -> Application | None:
-    text = text_of(value)
-    if text is None:
-        return None
-    word = fold(text).rstrip("!.")
-    for answer, words in _APPLICATION.items():
-        if word in words:
-            return answer
-    raise Unparseable("application")
+    return _one_of(value, _APPLICATION, "application")
 
 
 def parse_email(value: CellValue) -> str | None:
