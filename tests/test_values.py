@@ -6,6 +6,9 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sheetsync.model import Application, EmailType, Flag, ManagingAccount, PaymentMethod
 from sheetsync.values import (
@@ -216,3 +219,16 @@ def test_start_package(package: str, is_start: bool) -> None:
 )  # fmt: skip
 def test_text_of_keeps_phone_numbers_as_typed(cell: CellValue, expected: str | None) -> None:
     assert text_of(cell) == expected
+
+
+@given(st.emails() | st.from_regex(r"[a-zA-Z0-9.+_-]{1,70}@[a-zA-Z0-9.-]{1,70}", fullmatch=True))
+def test_fast_email_path_agrees_with_email_validator(address: str) -> None:
+    try:
+        expected: str | None = str(validate_email(address, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        expected = None
+    try:
+        got: str | None = parse_email(address)
+    except Unparseable:
+        got = None
+    assert got == (expected.lower() if expected else None)
