@@ -25,13 +25,17 @@ Connect = Callable[[str, int], Awaitable[tuple[asyncio.StreamReader, asyncio.Str
 @dataclass(frozen=True)
 class Registry:
     """How one registry's WHOIS server speaks. Patterns are tried in this order:
-    throttled, free, registered. Every pattern in `registered` must match."""
+    throttled, free, registered. `registered` holds (reason, patterns) pairs; all of a
+    pair's patterns must match."""
 
     host: str
     free: tuple[re.Pattern[str], ...]
-    registered: tuple[tuple[re.Pattern[str], ...], ...]
+    registered: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]
     throttled: re.Pattern[str] | None = None
     facts: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+
+
+_REGISTERED = "WHOIS: registered"
 
 
 def _p(pattern: str) -> re.Pattern[str]:
@@ -43,38 +47,41 @@ _HU = Registry(
     # Old servers: "Nincs találat / No match"; newer ones drop the accent.
     free=(_p(r"^\s*Nincs tal[aá]lat\s*/\s*No match\s*$"),),
     registered=(
-        (_p(r"^domain:\s+\S"), _p(r"^record created:")),
+        (_REGISTERED, (_p(r"^domain:\s+\S"), _p(r"^record created:"))),
         # Old servers while an application was pending: the name is no longer free.
-        (_p(r"Regisztr[aá]ci[oó] folyamatban\s*/\s*Registration in progress"),),
+        (
+            "WHOIS: registration in progress",
+            (_p(r"Regisztr[aá]ci[oó] folyamatban\s*/\s*Registration in progress"),),
+        ),
     ),
     facts={"created": _p(r"^record created:\s*(.+?)\s*$")},
 )
 _EU = Registry(
     host="whois.eu",
     free=(_p(r"^Status:\s*AVAILABLE\s*$"),),  # anchored: "NOT AVAILABLE" is not free
-    registered=((_p(r"^Domain:\s*\S"), _p(r"^Registrar:\s*$|^Name servers:\s*$")),),
+    registered=((_REGISTERED, (_p(r"^Domain:\s*\S"), _p(r"^Registrar:\s*$|^Name servers:\s*$"))),),
     throttled=_p(r"^-1:\s*Still in grace period, wait (\d+) seconds"),
     facts={"registrar": _p(r"^Registrar:\s*\n\s*Name:\s*(.+?)\s*$")},
 )
 _AT = Registry(
     host="whois.nic.at",
     free=(_p(r"^%\s*nothing found\s*$"),),
-    registered=((_p(r"^domain:\s+\S"), _p(r"^registrar:\s+\S")),),
+    registered=((_REGISTERED, (_p(r"^domain:\s+\S"), _p(r"^registrar:\s+\S"))),),
 )
 _DE = Registry(
     host="whois.denic.de",
     free=(_p(r"^Status:\s*free\s*$"),),
-    registered=((_p(r"^Domain:\s+\S"), _p(r"^Status:\s*connect\s*$")),),
+    registered=((_REGISTERED, (_p(r"^Domain:\s+\S"), _p(r"^Status:\s*connect\s*$"))),),
 )
 _IT = Registry(
     host="whois.nic.it",
     free=(_p(r"^Status:\s*AVAILABLE\s*$"),),
-    registered=((_p(r"^Domain:\s+\S"), _p(r"^Created:\s+\S")),),
+    registered=((_REGISTERED, (_p(r"^Domain:\s+\S"), _p(r"^Created:\s+\S"))),),
 )
 _BE = Registry(
     host="whois.dns.be",
     free=(_p(r"^Status:\s*AVAILABLE\s*$"),),
-    registered=((_p(r"^Domain:\s+\S"), _p(r"^Status:\s*NOT AVAILABLE\s*$")),),
+    registered=((_REGISTERED, (_p(r"^Domain:\s+\S"), _p(r"^Status:\s*NOT AVAILABLE\s*$"))),),
 )
 
 BUILTIN: Mapping[str, Registry] = {"hu": _HU, "eu": _EU, "at": _AT, "de": _DE, "it": _IT, "be": _BE}
@@ -83,7 +90,12 @@ BUILTIN: Mapping[str, Registry] = {"hu": _HU, "eu": _EU, "at": _AT, "de": _DE, "
 _GENERIC = Registry(
     host="",
     free=(_p(r"^\s*(No match|NOT FOUND|No entries found|Nincs tal[aá]lat)\b"),),
-    registered=((_p(r"^\s*Domain( Name)?:\s+\S"), _p(r"^\s*(Creat|Registrar|record created)")),),
+    registered=(
+        (
+            _REGISTERED,
+            (_p(r"^\s*Domain( Name)?:\s+\S"), _p(r"^\s*(Creat|Registrar|record created)")),
+        ),
+    ),
 )
 
 
@@ -129,14 +141,12 @@ def interpret(
         )
     if any(p.search(text) for p in registry.free):
         return Answer(Verdict.AVAILABLE, "WHOIS: no match", dict(server))
-    for patterns in registry.registered:
+    for reason, patterns in registry.registered:
         if all(p.search(text) for p in patterns):
             details = dict(server)
             for key, pattern in registry.facts.items():
                 if m := pattern.search(text):
                     details[key] = m.group(1)
-            in_progress = "folyamatban" in text.lower() or "in progress" in text.lower()
-            reason = "WHOIS: registration in progress" if in_progress else "WHOIS: registered"
             return Answer(Verdict.REGISTERED, reason, details)
     return unknown("WHOIS answer not recognised", details=server)
 
