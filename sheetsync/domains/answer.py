@@ -28,5 +28,11 @@ class Answer:
         return self.retry_after is not None
 
 
-def unknown(reason: str, **kw: object) -> Answer:
-    return Answer(Verdict.UNKNOWN, reason, **kw)  # type: ignore[arg-type]
+def unknown(
+    reason: str,
+    *,
+    details: Mapping[str, str] | None = None,
+    retry_after: float | None = None,
+    unreachable: bool = False,
+) -> Answer:
+    return Answer(Verdict.UNKNOWN, reason, dict(details or {}), retry_after, unreachable)
