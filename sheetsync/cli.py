@@ -14,6 +14,7 @@ import sys
 import click
 from rich.console import Console
 
+from .domains.lookup import NameCheck, check_names
 from .errors import ConfigError, SheetsyncError
 from .report import render_terminal, to_json
 from .settings import Settings, config_path, load_settings
@@ -66,6 +67,54 @@ def sync(config: str | None, dry_run: bool, output: str) -> None:
         click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
     else:
         render_terminal(result, _console())
+
+
+@cli.group()
+def domain() -> None:
+    """Domain names: ask the registries before typing a name into the sheet."""
+
+
+@domain.command("check")
+@config_option
+@click.argument("names", nargs=-1, required=True)
+@click.option(
+    "--live/--configured",
+    default=True,
+    show_default=True,
+    help="--live asks the registries (RDAP/WHOIS) whatever domains.checker says; "
+    "--configured uses the configured checker (offline, file or live).",
+)
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: one line per name; json: a list of objects.",
+)
+def domain_check(config: str | None, names: tuple[str, ...], live: bool, output: str) -> None:
+    """Check whether each NAME is free: verdict, source, reason and details.
+
+    Exit code 0 whenever the check ran, whatever the verdicts."""
+    settings = _settings(config)
+    if live and settings.domains.checker != "live":
+        domains = settings.domains.model_copy(update={"checker": "live"})
+        settings = settings.model_copy(update={"domains": domains})
+    results = check_names(list(names), domain_checker(settings), utc_now)
+    if output == "json":
+        click.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+    else:
+        _print_checks(results, _console())
+
+
+def _print_checks(results: list[NameCheck], console: Console) -> None:
+    from rich.table import Table
+
+    table = Table("name", "verdict", "source", "reason", "details", show_lines=False)
+    for r in results:
+        details = ", ".join(f"{k}: {v}" for k, v in r.details.items())
+        table.add_row(r.unicode or r.input, r.verdict.value, r.source, r.reason or "", details)
+    console.print(table)
 
 
 def _console() -> Console:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import idna
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -22,6 +23,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from .domains.whois import parse_host_port
 from .errors import ConfigError
 from .values import fold
 
@@ -89,9 +91,40 @@ class SheetSettings(_Section):
 
 
 class DomainSettings(_Section):
-    checker: Literal["offline", "file"] = "offline"
+    """How domain availability is decided: not at all (`offline`), from a file, or by
+    asking the registries (`live`: RDAP where IANA lists a server, else WHOIS)."""
+
+    checker: Literal["offline", "file", "live"] = "offline"
     verdicts_file: Path | None = Field(
         None, description="TOML table of domain = 'available'|'registered' (checker = 'file')."
+    )
+    rdap_servers: dict[str, str] = Field(
+        default_factory=dict, description="TLD → RDAP base URL; wins over IANA's bootstrap."
+    )
+    whois_servers: dict[str, str] = Field(
+        default_factory=dict, description="TLD → WHOIS 'host:port'; wins over the built-in table."
+    )
+    timeout_seconds: float = Field(10, gt=0, description="Per query (connect + answer).")
+    pass_budget_seconds: float = Field(
+        120, gt=0, description="Queries not started within this many seconds stay unknown."
+    )
+    concurrency_per_server: int = Field(4, ge=1, le=32)
+    requests_per_minute: int = Field(60, ge=1, description="Per server unless rate_limits says.")
+    rate_limits: dict[str, int] = Field(
+        default_factory=lambda: {"eu": 15, "hu": 30},
+        description="TLD → queries per minute to its server (.eu allows 15).",
+    )
+    retry_after_max_seconds: float = Field(
+        30, ge=0, description="Wait and ask again when a server says retry within this."
+    )
+    max_attempts: int = Field(2, ge=1, le=5)
+    available_ttl_hours: float = Field(1, ge=0)
+    registered_ttl_hours: float = Field(24, ge=0)
+    bootstrap_refresh: bool = True
+    bootstrap_url: str = "https://data.iana.org/rdap/dns.json"
+    bootstrap_max_age_hours: float = Field(24, gt=0)
+    cache_dir: Path | None = Field(
+        None, description="Where the refreshed RDAP bootstrap is kept (default: user cache)."
     )
 
     @model_validator(mode="after")
@@ -99,6 +132,41 @@ class DomainSettings(_Section):
         if self.checker == "file" and self.verdicts_file is None:
             raise ValueError("domains.verdicts_file is required when domains.checker = 'file'")
         return self
+
+    @field_validator("rdap_servers")
+    @classmethod
+    def _http_urls(cls, value: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for tld, url in value.items():
+            if not url.lower().startswith(("http://", "https://")):
+                raise ValueError(f"{tld}: {url!r} is not an http(s) URL")
+            out[_tld_key(tld)] = url
+        return out
+
+    @field_validator("whois_servers")
+    @classmethod
+    def _host_ports(cls, value: dict[str, str]) -> dict[str, str]:
+        out = {}
+        for tld, where in value.items():
+            parse_host_port(where)
+            out[_tld_key(tld)] = where
+        return out
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _positive_rates(cls, value: dict[str, int]) -> dict[str, int]:
+        if any(rate < 1 for rate in value.values()):
+            raise ValueError("rates are queries per minute, at least 1")
+        return {_tld_key(tld): rate for tld, rate in value.items()}
+
+
+def _tld_key(tld: str) -> str:
+    """'.HU' and 'hu' name the same TLD; IDN TLDs in their ASCII form."""
+    key = tld.strip().strip(".").lower()
+    try:
+        return idna.encode(key, uts46=True).decode("ascii") if key else key
+    except idna.IDNAError as exc:
+        raise ValueError(f"{tld!r} is not a TLD") from exc
 
 
 class Settings(BaseSettings):

@@ -26,6 +26,8 @@ class InvalidDomain(ValueError):
 
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
+# Dots UTS-46 maps to '.', typed from CJK or full-width keyboards.
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 _HU_LABEL = re.compile(r"[a-z0-9áéíóöőúüű-]+")
 
 
@@ -36,7 +38,7 @@ def _psl() -> PublicSuffixList:
 
 def strip_to_host(text: str) -> str:
     """`https://www.Példa.hu:443/path?q` → `Példa.hu` (case kept; IDNA folds it)."""
-    host = text.strip()
+    host = text.strip().translate(_DOTS)
     host = _SCHEME.sub("", host)
     host = re.split(r"[/?#\\]", host, maxsplit=1)[0]
     host = host.rsplit("@", 1)[-1]  # user@ in a URL

@@ -1,0 +1,97 @@
+"""Ask about names typed by hand (the `sheetsync domain check` command's library half)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..model import DomainName, Verdict
+from .names import InvalidDomain, normalize_domain
+from .port import DomainChecker
+
+
+@dataclass(frozen=True)
+class NameCheck:
+    """One typed name and what became of it."""
+
+    input: str
+    verdict: Verdict
+    source: str
+    ascii: str | None = None
+    unicode: str | None = None
+    reason: str | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+    checked_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "ascii": self.ascii,
+            "unicode": self.unicode,
+            "verdict": self.verdict.value,
+            "source": self.source,
+            "reason": self.reason,
+            "details": dict(self.details),
+            "checked_at": self.checked_at.isoformat() if self.checked_at else None,
+        }
+
+
+def check_names(
+    names: Sequence[str], checker: DomainChecker, clock: Callable[[], datetime]
+) -> list[NameCheck]:
+    """Normalize each name, ask the checker about the valid ones (each once), and
+    answer in the order typed. Invalid names are `invalid` with the reason key."""
+    valid: dict[str, DomainName] = {}
+    parsed: list[DomainName | InvalidDomain] = []
+    for name in names:
+        try:
+            domain = normalize_domain(name)
+        except InvalidDomain as exc:
+            parsed.append(exc)
+            continue
+        valid.setdefault(domain.ascii, domain)
+        parsed.append(domain)
+    verdicts = checker.check(list(valid.values())) if valid else {}
+    out = []
+    for name, item in zip(names, parsed, strict=True):
+        if isinstance(item, InvalidDomain):
+            details = {"suggestion": item.suggestion} if item.suggestion else {}
+            out.append(
+                NameCheck(
+                    name,
+                    Verdict.INVALID,
+                    "sheetsync",
+                    reason=item.reason,
+                    details=details,
+                    checked_at=clock(),
+                )
+            )
+            continue
+        v = verdicts.get(item.ascii)
+        if v is None:  # a checker that skipped a name has not said it is free
+            out.append(
+                NameCheck(
+                    name,
+                    Verdict.UNKNOWN,
+                    "sheetsync",
+                    item.ascii,
+                    item.unicode,
+                    "the checker gave no verdict",
+                )
+            )
+        else:
+            out.append(
+                NameCheck(
+                    name,
+                    v.verdict,
+                    v.source,
+                    item.ascii,
+                    item.unicode,
+                    v.reason,
+                    v.details,
+                    v.checked_at,
+                )
+            )
+    return out
