@@ -14,6 +14,7 @@ import sys
 import click
 from rich.console import Console
 
+from .doctor import diagnose
 from .errors import ConfigError, SheetsyncError
 from .report import render_terminal, to_json
 from .settings import Settings, config_path, load_settings
@@ -66,6 +67,17 @@ def sync(config: str | None, dry_run: bool, output: str) -> None:
         click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
     else:
         render_terminal(result, Console())
+
+
+@cli.command()
+@config_option
+def doctor(config: str | None) -> None:
+    """Check config, credentials, sheet access and headers; print what to fix."""
+    diagnosis = diagnose(_settings(config))
+    for line in diagnosis.lines():
+        click.echo(line)
+    if not diagnosis.ok:
+        sys.exit(1)
 
 
 def main() -> None:

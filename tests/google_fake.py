@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
 from sheetsync.layout import column_letter
-from sheetsync.sheets.google import GoogleSheet, MetadataCache
+from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import SCOPES
 from sheetsync.sheets.retry import Pacer, RetryPolicy
 
@@ -126,6 +126,7 @@ class FakeSheetsApi:
         self.hooks: dict[tuple[str, int], Callable[[FakeSheetsApi], None]] = {}
         self.shared = True  # False: the service account has no access (403)
         self.sheets_api_enabled = True
+        self.token_error: str | None = None  # e.g. "invalid_grant": the token endpoint refuses
 
     # -- arranging --------------------------------------------------------------------
 
@@ -172,6 +173,9 @@ class FakeSheetsApi:
 
     def _token(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         self.token_requests += 1
+        if self.token_error:
+            refusal = {"error": self.token_error, "error_description": "Invalid JWT Signature."}
+            return 400, {"Content-Type": "application/json"}, json.dumps(refusal)
         body = {"access_token": ACCESS_TOKEN, "expires_in": 3599, "token_type": "Bearer"}
         return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
@@ -514,7 +518,7 @@ def google_sheet(
     **kw: Any,
 ) -> GoogleSheet:
     return GoogleSheet(
-        api.key,
+        kw.pop("key", api.key),
         credentials(),
         account=ACCOUNT,
         retry=policy,
@@ -527,6 +531,7 @@ def google_sheet(
 @pytest.fixture
 def api() -> Iterator[FakeSheetsApi]:
     fake = FakeSheetsApi()
+    PROCESS_METADATA.clear()  # sheets built by wiring share the process-wide cache
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         fake.install(rsps)
         yield fake

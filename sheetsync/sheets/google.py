@@ -78,6 +78,9 @@ class MetadataCache:
     def forget(self, key: str) -> None:
         self._books.pop(key, None)
 
+    def clear(self) -> None:
+        self._books.clear()
+
     def update_grid(self, key: str, grid: Grid) -> None:
         book = self._books.get(key)
         if book is not None:
