@@ -242,3 +242,13 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert retry_after_seconds("Thu, 01 Jan 2026 12:00:10 GMT", now) == 10
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds(None) is None
+
+
+def test_a_write_refused_with_503_once_is_sent_again_unchanged(sheet_api: FakeSheetsApi) -> None:
+    sheet = google_sheet(sheet_api)
+    plan = plan_for(sheet.read().rows, {2: [(4, "a")]})
+    sheet_api.fail(VALUES_UPDATE, 503)
+    assert sheet.write(plan).cells_written == 1
+    bodies = [r.body for r in sheet_api.requests if r.url and "values:batchUpdate" in r.url]
+    assert len(bodies) == 2 and bodies[0] == bodies[1]
+    assert sheet_api.sheet.get(2, 4) == "a"

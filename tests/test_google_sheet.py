@@ -191,6 +191,25 @@ def test_every_status_lands_in_its_own_row_when_rows_move_mid_sync(
     assert outcome.rows_skipped == ((3,) if deleted else ())
 
 
+def test_a_row_without_identity_is_skipped_when_another_appears_below_the_named_rows(
+    api: FakeSheetsApi,
+) -> None:
+    # Only full rows tell the guard that a second identity-less row now exists: the
+    # identity columns alone end at the last named row (trailing empties are omitted).
+    api.add_worksheet(
+        "Ügyfelek", [list(HEADER), ["Alfa Kft.", "a@alfa.hu"], [None, None, None, "+36 1"]]
+    )
+    sheet = google_sheet(api)
+    rows = sheet.read().rows
+    api.before(BATCH_GET, 2, lambda fake: fake.sheet.insert_row(3, [None, None, None, "+36 2"]))
+
+    outcome = sheet.write(plan_for(rows, {2: [(4, "Alfa")], 3: [(4, "nincs ügyfélnév")]}))
+
+    assert outcome.rows_written == (2,) and outcome.rows_skipped == (3,)
+    assert api.sheet.cells[2] == [None, None, None, "+36 2"]
+    assert api.sheet.cells[3] == [None, None, None, "+36 1"]
+
+
 def test_staff_edits_to_other_cells_between_read_and_write_are_kept(api: FakeSheetsApi) -> None:
     api.add_worksheet("Ügyfelek", ROWS)
     sheet = google_sheet(api)

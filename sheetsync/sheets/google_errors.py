@@ -79,7 +79,8 @@ def translate(exc: Exception, target: Target, action: str) -> SheetAccessError:
             )
         if status == 403:
             return SheetAccessError(
-                f"{account} may not {action} {where}: share the sheet with {account} as Editor"
+                f"{account} was refused the {action} of {where}: "
+                f"share the sheet with {account} as Editor"
             )
         if status == 404:
             return SheetAccessError(
