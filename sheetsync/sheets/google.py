@@ -278,7 +278,8 @@ class GoogleSheet:
     ) -> T:
         """Run one request under the retry policy; failures leave as SheetAccessError
         (except API errors `passthrough` lets the caller handle)."""
-        target = Target(self.key, self.worksheet or "", self.account)
+        tab = self._grid.title if self._grid else (self.worksheet or "first tab")
+        target = Target(self.key, tab, self.account)
         try:
             return call_with_retry(
                 operation, classify, self._retry, self._pacer, what=f"Google Sheets {action}"
