@@ -14,6 +14,7 @@ import sys
 import click
 from rich.console import Console
 
+from .doctor import diagnose
 from .domains.lookup import NameCheck, check_names
 from .errors import ConfigError, SheetsyncError
 from .report import render_terminal, to_json
@@ -115,6 +116,17 @@ def _print_checks(results: list[NameCheck], console: Console) -> None:
         details = ", ".join(f"{k}: {v}" for k, v in r.details.items())
         table.add_row(r.unicode or r.input, r.verdict.value, r.source, r.reason or "", details)
     console.print(table)
+
+
+@cli.command()
+@config_option
+def doctor(config: str | None) -> None:
+    """Check config, credentials, sheet access and headers; print what to fix."""
+    diagnosis = diagnose(_settings(config))
+    for line in diagnosis.lines():
+        click.echo(line)
+    if not diagnosis.ok:
+        raise click.exceptions.Exit(1)
 
 
 def _console() -> Console:

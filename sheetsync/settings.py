@@ -7,6 +7,7 @@ by `__`), then the TOML file. Relative paths in the file are relative to the fil
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -78,16 +79,65 @@ class Thresholds(_Section):
 
 
 class SheetSettings(_Section):
-    backend: Literal["workbook"] = "workbook"
-    path: Path | None = None
+    backend: Literal["workbook", "google"] = "workbook"
+    path: Path | None = Field(None, description="The .xlsx file (workbook backend).")
     worksheet: str | None = Field(None, description="Worksheet title; the first one if unset.")
     header_row: int = Field(0, ge=0, description="1-based; 0 finds it in the first 10 rows.")
+    # Google Sheets backend (see docs/google-sheets.md)
+    spreadsheet: str | None = Field(None, description="Spreadsheet key or its full URL.")
+    gid: int | None = Field(None, ge=0, description="Worksheet id (the #gid= of its URL).")
+    credentials_file: Path | None = Field(
+        None, description="Service-account JSON key; else GOOGLE_APPLICATION_CREDENTIALS / ADC."
+    )
+    timeout_seconds: float = Field(30, gt=0, le=600, description="Per-request timeout.")
+    max_attempts: int = Field(5, ge=1, le=20, description="Tries per request (429/5xx/timeout).")
+    max_retry_seconds: float = Field(
+        120, gt=0, le=3600, description="Give up retrying a request after this long."
+    )
 
     @model_validator(mode="after")
     def _backend_needs(self) -> SheetSettings:
         if self.backend == "workbook" and self.path is None:
             raise ValueError("sheet.path is required for the workbook backend")
+        if self.backend == "google":
+            if not self.spreadsheet:
+                raise ValueError(
+                    "sheet.spreadsheet (the spreadsheet's key or URL) is required "
+                    "for the google backend"
+                )
+            if spreadsheet_key(self.spreadsheet) is None:
+                raise ValueError(
+                    f"sheet.spreadsheet {self.spreadsheet!r} is neither a spreadsheet key nor "
+                    "a https://docs.google.com/spreadsheets/d/<key>/… URL"
+                )
+            if self.worksheet is not None and self.gid is not None:
+                raise ValueError("set sheet.worksheet or sheet.gid, not both")
         return self
+
+    @property
+    def spreadsheet_key(self) -> str | None:
+        return spreadsheet_key(self.spreadsheet) if self.spreadsheet else None
+
+    @property
+    def worksheet_gid(self) -> int | None:
+        """The configured gid, else one in the pasted URL when no title was given."""
+        if self.gid is not None or self.worksheet is not None or not self.spreadsheet:
+            return self.gid
+        found = re.search(r"[#&?]gid=(\d+)", self.spreadsheet)
+        return int(found.group(1)) if found else None
+
+
+_KEY = re.compile(r"[A-Za-z0-9_-]{20,}")
+_URL_KEY = re.compile(r"^https://docs\.google\.com/spreadsheets/d/([A-Za-z0-9_-]+)")
+
+
+def spreadsheet_key(text: str) -> str | None:
+    """The spreadsheet key from a bare key or a docs.google.com URL; None if neither."""
+    text = text.strip()
+    found = _URL_KEY.match(text)
+    if found:
+        return found.group(1)
+    return text if _KEY.fullmatch(text) else None
 
 
 class DomainSettings(_Section):
