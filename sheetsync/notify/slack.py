@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr
@@ -18,6 +19,26 @@ from pydantic import SecretStr
 from .port import Message, NotifierError
 
 log = logging.getLogger(__name__)
+
+
+class _RedactSecrets(logging.Filter):
+    """httpx logs every request's URL at INFO; a webhook URL's path is its secret."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if any(secret in text for secret in self.secrets):
+            for secret in sorted(self.secrets, key=len, reverse=True):
+                text = text.replace(secret, "<redacted>")
+            record.msg, record.args = text, None
+        return True
+
+
+_REDACT = _RedactSecrets()
+logging.getLogger("httpx").addFilter(_REDACT)
 Sleep = Callable[[float], None]
 Monotonic = Callable[[], float]
 REVOKED = (404, 410)
@@ -36,6 +57,8 @@ class SlackWebhookNotifier:
         monotonic: Monotonic = time.monotonic,
     ) -> None:
         self._url = webhook_url
+        path = urlsplit(webhook_url.get_secret_value()).path
+        _REDACT.secrets.update(s for s in (webhook_url.get_secret_value(), path) if len(s) > 1)
         self._client = client or httpx.Client(timeout=timeout)
         self._max_attempts = max_attempts
         self._budget = max_total_seconds
