@@ -179,9 +179,11 @@ def summary(
             ),
             Section(w.w("new_clients"), tuple(w.client(c) for c in changes.new_clients)),
         ]
-    if digest:
+    if everything:  # every other open problem, worst first
         totals = Counter(p.severity for _, p in pairs)
-        sections.append(Section(w.w("open", **{s: totals[s] for s in _SEVERITIES}), (), True))
+        rest = [(c, p) for c, p in pairs if p.code not in (*DOMAIN_ALERTS, *OVERDUE)]
+        title = w.w("open", **{s: totals[s] for s in _SEVERITIES})
+        sections.append(Section(title, w.problems(_by_severity(rest)), True))
     if digest or changes is None:
         kind = w.w("digest" if digest else "first", at=w.at(current.at))
     else:
