@@ -12,9 +12,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
 
-from ..model import Code, Stage
+from ..model import Code
 from ..sync import SyncResult
 
 # Codes that never trigger a message on their own: an unverified domain comes and goes
@@ -164,11 +163,3 @@ def diff(previous: ReportSnapshot, current: ReportSnapshot) -> Changes:
 
 def _loud(pairs: Sequence[Pair]) -> list[Pair]:
     return [(c, p) for c, p in pairs if p.code not in QUIET_CODES]
-
-
-def stage_order(stage: str) -> int:
-    return [s.value for s in Stage].index(stage)
-
-
-def as_dict(snapshot: ReportSnapshot) -> dict[str, Any]:
-    return json.loads(snapshot.to_json())  # type: ignore[no-any-return]
