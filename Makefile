@@ -17,6 +17,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	mkdir -p $(DEMO_DIR)
 	cp examples/ugyfelek.xlsx $(DEMO_DIR)/ugyfelek.xlsx
+	rm -f $(DEMO_DIR)/state.sqlite $(DEMO_DIR)/state.sqlite.*
 	$(BIN)/sheetsync sync --config config/sheetsync.toml
 	@echo
 	@echo "Updated workbook: $(DEMO_DIR)/ugyfelek.xlsx (a copy; examples/ is never modified)."

@@ -6,6 +6,7 @@ failure (sheet unreadable, headers broken), 2 bad usage or configuration.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -17,10 +18,16 @@ from rich.console import Console
 from .doctor import diagnose
 from .domains.lookup import NameCheck, check_names
 from .errors import ConfigError, SheetsyncError
+from .history import memory_of
+from .lock import SyncLock
+from .notify.port import ConsoleNotifier
+from .notify.snapshot import ReportSnapshot, diff, snapshot_of
+from .notify.summary import summary
 from .report import render_terminal, to_json
+from .serve import Server, build_trigger, office_hours, schedule_zone, serve_until_signalled
 from .settings import Settings, config_path, load_settings
-from .sync import run_sync
-from .wiring import domain_checker, sheet_backend, utc_now
+from .sync import Memory, SyncResult, run_sync
+from .wiring import domain_checker, notifier, sheet_backend, state_store, utc_now, worker
 
 log = logging.getLogger("sheetsync")
 
@@ -45,6 +52,9 @@ def cli(verbose: int) -> None:
     """Check the client-onboarding sheet and write each client's status back into it."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs each request's URL at INFO; a Slack webhook URL is a secret.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
 
 @cli.command()
@@ -59,11 +69,34 @@ def cli(verbose: int) -> None:
     help="table: readable summary; json: the machine-readable report.",
 )
 def sync(config: str | None, dry_run: bool, output: str) -> None:
-    """Run one sync pass over the sheet."""
+    """Run one sync pass over the sheet.
+
+    With a state store (`[state] path`) the pass remembers first-seen times and
+    fingerprints, and then sends the summary to Slack or, without a webhook, prints it.
+    """
     settings = _settings(config)
-    result = run_sync(
-        sheet_backend(settings), domain_checker(settings), settings, utc_now, dry_run=dry_run
-    )
+    store = state_store(settings)
+    if store is None:
+        result = run_sync(
+            sheet_backend(settings), domain_checker(settings), settings, utc_now, dry_run=dry_run
+        )
+        _print(result, output)
+        return
+    printed = io.StringIO()
+    fallback = ConsoleNotifier(printed) if output == "table" else None
+    with SyncLock(store.lock_path):
+        outcome = worker(settings, store, notifier(settings, fallback)).run_once(dry_run=dry_run)
+    if outcome.result is None:
+        assert outcome.error is not None
+        raise outcome.error
+    _print(outcome.result, output)
+    if printed.getvalue():
+        click.echo("\n" + printed.getvalue(), nl=False)
+    if outcome.error is not None:
+        raise outcome.error
+
+
+def _print(result: SyncResult, output: str) -> None:
     if output == "json":
         click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
     else:
@@ -101,7 +134,9 @@ def domain_check(config: str | None, names: tuple[str, ...], live: bool, output:
     if live and settings.domains.checker != "live":
         domains = settings.domains.model_copy(update={"checker": "live"})
         settings = settings.model_copy(update={"domains": domains})
-    results = check_names(list(names), domain_checker(settings), utc_now)
+    store = state_store(settings)
+    checker = domain_checker(settings, cache=store.verdict_cache() if store else None)
+    results = check_names(list(names), checker, utc_now)
     if output == "json":
         click.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
     else:
@@ -120,6 +155,45 @@ def _print_checks(results: list[NameCheck], console: Console) -> None:
 
 @cli.command()
 @config_option
+@click.option("--preview", is_flag=True, help="Print the Slack payload (JSON); send nothing.")
+@click.option(
+    "--changes", is_flag=True, help="Only what changed since the last report, not the digest."
+)
+def report(config: str | None, preview: bool, changes: bool) -> None:
+    """Build the Slack summary from a fresh read (nothing is written or saved) and send it,
+    or print it with --preview."""
+    settings = _settings(config)
+    store = state_store(settings)
+    state = store.load() if store else None
+    result = run_sync(
+        sheet_backend(settings),
+        domain_checker(settings, cache=store.verdict_cache() if store else None),
+        settings,
+        utc_now,
+        dry_run=True,
+        memory=memory_of(state) if state else Memory(),
+        fingerprint=store.fingerprint if store else None,
+    )
+    current = snapshot_of(result)
+    previous = ReportSnapshot.from_json(state.last_report) if state and state.last_report else None
+    message = summary(
+        current,
+        diff(previous, current) if previous else None,
+        locale=settings.locale,
+        tz=settings.tz,
+        since=state.last_report_at if state else None,
+        digest=not changes,
+    )
+    if preview:
+        click.echo(json.dumps(message.payload(), ensure_ascii=False, indent=2))
+        return
+    target = notifier(settings, ConsoleNotifier(sys.stdout))
+    assert target is not None
+    target.send(message)
+
+
+@cli.command()
+@config_option
 def doctor(config: str | None) -> None:
     """Check config, credentials, sheet access and headers; print what to fix."""
     diagnosis = diagnose(_settings(config))
@@ -127,6 +201,30 @@ def doctor(config: str | None) -> None:
         click.echo(line)
     if not diagnosis.ok:
         raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@config_option
+def serve(config: str | None) -> None:
+    """Sync on the configured schedule until SIGTERM/SIGINT (then finish the running pass
+    and exit 0)."""
+    settings = _settings(config)
+    store = state_store(settings)
+    if store is None:
+        raise ConfigError(["state.path: serve needs a state store (set [state] path)"])
+    run = worker(settings, store, notifier(settings, ConsoleNotifier(sys.stdout)))
+    schedule = settings.schedule
+    tz = schedule_zone(schedule, settings.timezone)
+    server = Server(
+        run.run_once,
+        build_trigger(schedule, tz),
+        tz=tz,
+        clock=utc_now,
+        lock=SyncLock(store.lock_path),
+        is_open=office_hours(schedule, tz),
+        misfire_grace_seconds=schedule.misfire_grace_seconds,
+    )
+    serve_until_signalled(server)
 
 
 def _console() -> Console:

@@ -42,6 +42,34 @@ class Context:
     credential_changes: Mapping[str, Sequence[tuple[str, datetime]]] = field(default_factory=dict)
 
 
+CredentialChanges = Mapping[str, Sequence[tuple[str, datetime]]]
+
+
+def credential_changes(
+    previous: Mapping[str, Mapping[str, str]],
+    earlier: CredentialChanges,
+    rows: Sequence[ClientRow],
+    now: datetime,
+    shown_for: timedelta,
+) -> dict[str, tuple[tuple[str, datetime], ...]]:
+    """Secret cells whose fingerprint differs from the previous sync's, by row key:
+    (column, when detected). A change stays listed for `shown_for` after it was detected,
+    so the status cell does not flap. A password recorded for the first time or emptied
+    is not a change (the missing-… findings cover emptied cells)."""
+    out: dict[str, tuple[tuple[str, datetime], ...]] = {}
+    for row in rows:
+        if row.key is None:
+            continue
+        kept = {col: when for col, when in earlier.get(row.key, ()) if now - when < shown_for}
+        before = previous.get(row.key, {})
+        for column, fingerprint in row.secret_fingerprints.items():
+            if column in before and before[column] != fingerprint:
+                kept[column] = now
+        if kept:
+            out[row.key] = tuple(sorted(kept.items()))
+    return out
+
+
 def needs_domain_check(row: ClientRow) -> bool:
     """The verdict matters while the domain is not yet applied for, or to confirm success."""
     return row.domain is not None and row.application != Application.SUBMITTED

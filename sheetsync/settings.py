@@ -16,7 +16,15 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import idna
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -31,6 +39,9 @@ from .values import fold
 DEFAULT_CONFIG = Path("config/sheetsync.toml")
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("sheetsync_environ", default=None)
 CONFIG_ENV = "SHEETSYNC_CONFIG"
+# Documented un-nested names, each read as the nested setting it stands for.
+ENV_ALIASES = {"SHEETSYNC_SLACK_WEBHOOK_URL": "SHEETSYNC_SLACK__WEBHOOK_URL"}
+_CLOCK_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 
 class _Section(BaseModel):
@@ -76,6 +87,8 @@ class Thresholds(_Section):
     booking_overdue_hours: float = Field(8, gt=0)
     card_pending_days: float = Field(1, gt=0)
     registration_grace_hours: float = Field(48, gt=0)
+    # How long a detected credential change stays in the status cell (so it does not flap).
+    credential_changed_hours: float = Field(24, gt=0)
 
 
 class SheetSettings(_Section):
@@ -219,6 +232,101 @@ def _tld_key(tld: str) -> str:
         raise ValueError(f"{tld!r} is not a TLD") from exc
 
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def parse_days(expr: str) -> frozenset[int]:
+    """'mon-fri', 'mon,wed,fri', 'sat' → weekday numbers (Monday 0)."""
+    days: set[int] = set()
+    for part in expr.replace(" ", "").lower().split(","):
+        first, _, last = part.partition("-")
+        if first not in _DAYS or (last and last not in _DAYS):
+            raise ValueError(f"not a list of days like 'mon-fri': {expr!r}")
+        a, b = _DAYS.index(first), _DAYS.index(last or first)
+        days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+    return frozenset(days)
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
+class StateSettings(_Section):
+    """Where the worker remembers things between syncs (see docs/worker.md)."""
+
+    path: Path | None = Field(
+        None, description="SQLite file; unset: sync keeps no memory and sends no summary."
+    )
+
+
+class ScheduleSettings(_Section):
+    """When `sheetsync serve` syncs."""
+
+    interval_minutes: float = Field(5, gt=0)
+    cron: str | None = Field(None, description="Crontab expression; overrides interval_minutes.")
+    office_hours: str | None = Field(None, description="'HH:MM-HH:MM': sync only inside it.")
+    office_days: str = Field("mon-fri", description="Days office_hours applies to (cron style).")
+    timezone: str | None = Field(None, description="Default: the top-level timezone.")
+    misfire_grace_seconds: int = Field(120, gt=0)
+
+    @field_validator("office_hours")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        start, sep, end = value.replace(" ", "").partition("-")
+        if not sep or not re.match(_CLOCK_TIME, start) or not re.match(_CLOCK_TIME, end):
+            raise ValueError("expected 'HH:MM-HH:MM', e.g. '08:00-18:00'")
+        if start >= end:
+            raise ValueError("the window must end after it starts")
+        return f"{start}-{end}"
+
+    @field_validator("office_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parse_days(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else _known_zone(value)
+
+    @field_validator("cron")
+    @classmethod
+    def _crontab(cls, value: str | None) -> str | None:
+        from apscheduler.triggers.cron import CronTrigger
+
+        if value is not None:
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a crontab expression: {exc}") from exc
+        return value
+
+
+class SlackSettings(_Section):
+    """The Slack incoming webhook. The URL is a secret: prefer the environment or a file."""
+
+    webhook_url: SecretStr | None = None
+    webhook_url_file: Path | None = None
+    digest_time: str | None = Field("08:30", description="Daily full digest, local 'HH:MM'.")
+    timeout_seconds: float = Field(10, gt=0)
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not re.match(_CLOCK_TIME, value):
+            raise ValueError("expected 'HH:MM', e.g. '08:30'")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SHEETSYNC_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -231,15 +339,14 @@ class Settings(BaseSettings):
     status_columns: StatusHeaders = StatusHeaders()
     thresholds: Thresholds = Thresholds()
     domains: DomainSettings = DomainSettings()
+    state: StateSettings = StateSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    slack: SlackSettings = SlackSettings()
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return _known_zone(value)
 
     @model_validator(mode="after")
     def _headers_distinct(self) -> Settings:
@@ -280,7 +387,7 @@ class _MappingEnvSource(EnvSettingsSource):
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
         environ = _ENVIRON.get()
-        source = os.environ if environ is None else environ
+        source = _with_aliases(os.environ if environ is None else environ)
         if self.case_sensitive:
             return dict(source)
         return {key.lower(): value for key, value in source.items()}
@@ -322,6 +429,14 @@ def _build(data: dict[str, Any], environ: Mapping[str, str], source: str) -> Set
         raise ConfigError([_describe(err) for err in exc.errors()], source) from None
     finally:
         _ENVIRON.reset(token)
+
+
+def _with_aliases(environ: Mapping[str, str]) -> Mapping[str, str]:
+    out = dict(environ)
+    for alias, name in ENV_ALIASES.items():
+        if environ.get(alias) and not environ.get(name):
+            out[name] = environ[alias]
+    return out
 
 
 def _describe(error: Mapping[str, Any]) -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .domains.port import DomainChecker
 from .layout import Layout, locate
 from .model import ClientRow, DomainName, DomainVerdict, RowEvaluation, Verdict
 from .plan import StatusCells, plan_writes, render_status
 from .rows import Fingerprinter, ephemeral_fingerprinter, parse_rows
-from .rules import Context, evaluate, needs_domain_check
+from .rules import Context, credential_changes, evaluate, needs_domain_check
 from .settings import Settings
 from .sheets.port import SheetBackend, WriteOutcome, WritePlan
 from .texts import Texts
@@ -27,10 +27,15 @@ Clock = Callable[[], datetime]
 
 @dataclass(frozen=True)
 class Memory:
-    """What the worker remembers between syncs (empty without a state store)."""
+    """What the worker remembers between syncs (empty without a state store).
+
+    `credential_changes` are changes detected by earlier syncs, still shown;
+    `fingerprints` are the previous sync's secret fingerprints by row key, to detect
+    new changes."""
 
     first_seen: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
     credential_changes: Mapping[str, Sequence[tuple[str, datetime]]] = field(default_factory=dict)
+    fingerprints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class SyncResult:
     outcome: WriteOutcome
     texts: Texts
     row_urls: Mapping[int, str] = field(default_factory=dict)
+    # Credential changes shown this pass (detected now or earlier), by row key.
+    credential_changes: Mapping[str, Sequence[tuple[str, datetime]]] = field(default_factory=dict)
 
     @property
     def cells_planned(self) -> int:
@@ -69,12 +76,16 @@ def run_sync(
     )
     rows = parse_rows(snapshot.rows, layout, settings.tz, fingerprint or ephemeral_fingerprinter())
     verdicts = _check_domains(checker, rows)
+    shown_for = timedelta(hours=settings.thresholds.credential_changed_hours)
+    changes = credential_changes(
+        memory.fingerprints, memory.credential_changes, rows, started, shown_for
+    )
     context = Context(
         now=started,
         thresholds=settings.thresholds,
         verdicts=verdicts,
         first_seen=memory.first_seen,
-        credential_changes=memory.credential_changes,
+        credential_changes=changes,
     )
     evaluations = evaluate(rows, context)
     texts = Texts(settings.locale)
@@ -96,6 +107,7 @@ def run_sync(
         outcome=outcome,
         texts=texts,
         row_urls=urls,
+        credential_changes=changes,
     )
 
 

@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from pydantic import SecretStr
+
 from .domains.cache import MemoryVerdictCache
 from .domains.checker import LiveDomainChecker
 from .domains.port import DomainChecker, FileDomainChecker, OfflineDomainChecker, VerdictCache
+from .errors import ConfigError
+from .notify.port import Notifier
+from .notify.slack import SlackWebhookNotifier
 from .settings import Settings, SheetSettings
 from .sheets.google import GoogleSheet
 from .sheets.google_auth import GoogleCredentials, load_credentials
 from .sheets.port import SheetBackend
 from .sheets.retry import RetryPolicy
 from .sheets.workbook import WorkbookSheet
+from .state import SqliteStateStore
+from .worker import Worker
 
 
 def utc_now() -> datetime:
@@ -58,3 +65,39 @@ def domain_checker(
         assert domains.verdicts_file is not None
         return FileDomainChecker(domains.verdicts_file, clock)
     return OfflineDomainChecker(clock)
+
+
+def state_store(settings: Settings) -> SqliteStateStore | None:
+    """The SQLite state store, or None when `[state] path` is unset."""
+    return SqliteStateStore(settings.state.path) if settings.state.path else None
+
+
+def webhook_url(settings: Settings) -> SecretStr | None:
+    """`[slack] webhook_url` (or SHEETSYNC_SLACK_WEBHOOK_URL), else the secret file."""
+    slack = settings.slack
+    if slack.webhook_url is not None and slack.webhook_url.get_secret_value().strip():
+        return SecretStr(slack.webhook_url.get_secret_value().strip())
+    if slack.webhook_url_file is None:
+        return None
+    try:
+        text = slack.webhook_url_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        problem = f"cannot read {slack.webhook_url_file}: {exc.strerror}"
+        raise ConfigError([f"slack.webhook_url_file: {problem}"]) from None
+    if not text:
+        raise ConfigError([f"slack.webhook_url_file: {slack.webhook_url_file} is empty"])
+    return SecretStr(text)
+
+
+def notifier(settings: Settings, fallback: Notifier | None = None) -> Notifier | None:
+    """Slack when a webhook is configured, else `fallback` (e.g. printing the summary)."""
+    url = webhook_url(settings)
+    if url is None:
+        return fallback
+    return SlackWebhookNotifier(url, timeout=settings.slack.timeout_seconds)
+
+
+def worker(settings: Settings, store: SqliteStateStore, notify: Notifier | None) -> Worker:
+    """The worker for `sync` and `serve`; live verdicts are cached in the state store."""
+    checker = domain_checker(settings, cache=store.verdict_cache())
+    return Worker(sheet_backend(settings), checker, settings, utc_now, store, notify)

@@ -1,0 +1,131 @@
+"""The SQLite state store: schema, round trips, atomic saves, rebuilds, key file, cache."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from sheetsync.history import Failure, RowMemory, WorkerState
+from sheetsync.model import DomainVerdict, Verdict
+from sheetsync.plan import StatusCells
+from sheetsync.state import SCHEMA_VERSION, RunRecord, SqliteStateStore, StateError
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+def a_state() -> WorkerState:
+    return WorkerState(
+        rows={
+            "kovács pékség kft.": RowMemory(
+                row=5,
+                status=StatusCells("5. Fizetés", "Küldd el a számlát", "", "x.hu: szabad (fake)"),
+                first_seen={"card-unpaid": T0},
+                fingerprints={"hosting_password": "ab" * 32},
+                credential_changes={"hosting_password": T0 + timedelta(hours=1)},
+            )
+        },
+        last_report='{"sheet": "Ügyfelek"}',
+        last_report_at=T0,
+        last_digest_at=T0 - timedelta(days=1),
+        failure=Failure("SheetAccessError", "unreachable", T0, announced=True),
+    )
+
+
+def test_a_saved_state_loads_back_equal_in_a_new_store_object(tmp_path: Path) -> None:
+    SqliteStateStore(tmp_path / "s.sqlite").save(a_state())
+    assert SqliteStateStore(tmp_path / "s.sqlite").load() == a_state()
+
+
+def test_the_schema_is_created_at_the_current_version(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    store.load()
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"runs", "client_rows", "first_seen", "fingerprints", "domain_verdicts"} <= tables
+
+
+def test_a_store_from_a_newer_sheetsync_is_refused(tmp_path: Path) -> None:
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StateError, match="newer"):
+        SqliteStateStore(tmp_path / "s.sqlite").load()
+
+
+def test_a_failing_save_leaves_the_previous_state_whole(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    store.save(a_state())
+    broken = WorkerState(
+        rows={
+            "a": RowMemory(1, first_seen={"x": T0}),
+            "b": RowMemory(2, first_seen={"y": "not a time"}),  # type: ignore[dict-item]
+        }
+    )
+    with pytest.raises(AttributeError):
+        store.save(broken)
+    assert SqliteStateStore(tmp_path / "s.sqlite").load() == a_state()
+
+
+def test_a_missing_store_is_created_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        state = SqliteStateStore(tmp_path / "sub" / "s.sqlite").load()
+    assert state == WorkerState()
+    assert "not found" in caplog.text
+
+
+def test_a_corrupt_store_is_set_aside_and_rebuilt_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "s.sqlite"
+    SqliteStateStore(path).save(a_state())
+    path.write_bytes(b"this is not sqlite" * 500)
+    with caplog.at_level(logging.WARNING):
+        store = SqliteStateStore(path)
+        assert store.load() == WorkerState()
+    assert "rebuilt" in caplog.text
+    assert list(tmp_path.glob("s.sqlite.corrupt-*"))
+    store.save(a_state())
+    assert store.load() == a_state()
+
+
+def test_the_key_lives_beside_the_database_readable_by_the_owner_only(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    store.save(a_state())
+    key = tmp_path / "s.sqlite.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert key.read_text().strip() not in (tmp_path / "s.sqlite").read_bytes().decode("latin-1")
+    assert store.fingerprint("c", "v") == SqliteStateStore(tmp_path / "s.sqlite").fingerprint(
+        "c", "v"
+    )
+
+
+def test_a_damaged_key_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "s.sqlite.key").write_text("not hex\n")
+    with pytest.raises(StateError, match="damaged"):
+        SqliteStateStore(tmp_path / "s.sqlite")
+
+
+def test_runs_are_recorded_newest_first(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    store.save(WorkerState(), RunRecord(T0, T0, "ok", rows=3, cells_written=7, counts={"done": 3}))
+    store.save(WorkerState(), RunRecord(T0, T0, "failed", error_class="SheetAccessError"))
+    runs = store.runs()
+    assert [r.outcome for r in runs] == ["failed", "ok"]
+    assert runs[1].counts == {"done": 3} and runs[1].cells_written == 7
+
+
+def test_the_verdict_cache_answers_until_expiry(tmp_path: Path) -> None:
+    cache = SqliteStateStore(tmp_path / "s.sqlite").verdict_cache()
+    verdict = DomainVerdict(Verdict.REGISTERED, "rdap", T0, None, {"registrar": "X"})
+    assert cache.get("x.hu", T0) is None
+    cache.put("x.hu", verdict, T0 + timedelta(hours=1))
+    again = SqliteStateStore(tmp_path / "s.sqlite").verdict_cache()
+    assert again.get("x.hu", T0 + timedelta(minutes=59)) == verdict
+    assert again.get("x.hu", T0 + timedelta(hours=1)) is None
