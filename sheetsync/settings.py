@@ -157,7 +157,7 @@ class DomainSettings(_Section):
     """How domain availability is decided: not at all (`offline`), from a file, or by
     asking the registries (`live`: RDAP where IANA lists a server, else WHOIS)."""
 
-    checker: Literal["offline", "file", "live"] = "offline"
+    checker: Literal["offline", "file", "live"] = "live"
     verdicts_file: Path | None = Field(
         None, description="TOML table of domain = 'available'|'registered' (checker = 'file')."
     )
