@@ -10,13 +10,13 @@ import pytest
 import requests
 
 from sheetsync.errors import SheetAccessError, TransientSheetError
+from sheetsync.retry_after import retry_after_seconds
 from sheetsync.sheets.google_auth import load_credentials
 from sheetsync.sheets.retry import (
     Pacer,
     RetryPolicy,
     Transient,
     call_with_retry,
-    retry_after_seconds,
 )
 
 from .google_fake import (

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from ..model import DomainName, Verdict
+from ..retry_after import retry_after_seconds
 from .answer import Answer, unknown
 
 RDAP_ACCEPT = "application/rdap+json, application/json;q=0.9"
@@ -57,7 +56,7 @@ def interpret(response: httpx.Response, domain: DomainName, server: Mapping[str,
         where = response.headers.get("Location", "?")
         return unknown(f"RDAP redirected to {where}", details=server)
     if status == 429 or status >= 500:
-        wait = retry_after(response.headers.get("Retry-After"))
+        wait = retry_after_seconds(response.headers.get("Retry-After"))
         what = "rate limited" if status == 429 else "server error"
         return unknown(
             f"RDAP {what} (HTTP {status})",
@@ -124,19 +123,3 @@ def _vcard_fn(vcard: Any) -> str | None:
         if isinstance(prop, list) and len(prop) >= 4 and prop[0] == "fn":
             return str(prop[3]) or None
     return None
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds, or an HTTP date counted from now."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are GMT
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import SecretStr
 
+from ..retry_after import retry_after_seconds
 from .port import Message, NotifierError
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ class SlackWebhookNotifier:
                     log.error("Slack refused the message: HTTP %s (%s)", status, body)
                     refused = f"Slack refused the message (HTTP {status})"
                     raise NotifierError(refused, permanent=True)
-                problem, wait = f"HTTP {status}", _retry_after(response, default=2.0 * attempt)
+                problem, wait = f"HTTP {status}", _wait(response, 2.0 * attempt)
             spent = self._monotonic() - started
             if attempt == self._max_attempts or spent + wait > self._budget:
                 break
@@ -108,9 +109,6 @@ class SlackWebhookNotifier:
         raise NotifierError(f"Slack message not delivered: {problem}")
 
 
-def _retry_after(response: httpx.Response, default: float) -> float:
-    value = response.headers.get("Retry-After", "")
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return default
+def _wait(response: httpx.Response, default: float) -> float:
+    seconds = retry_after_seconds(response.headers.get("Retry-After"))
+    return default if seconds is None else seconds

@@ -15,7 +15,8 @@ from google.auth.exceptions import RefreshError, TransportError
 from gspread.exceptions import APIError
 
 from ..errors import SheetAccessError, TransientSheetError
-from .retry import GaveUp, Transient, retry_after_seconds
+from ..retry_after import retry_after_seconds
+from .retry import GaveUp, Transient
 
 
 @dataclass(frozen=True)
