@@ -327,6 +327,28 @@ class SlackSettings(_Section):
         return value
 
 
+class ServerSettings(_Section):
+    """The health and metrics endpoint of `sheetsync serve` (see docs/operations.md)."""
+
+    enabled: bool = Field(True, description="Serve /healthz and /metrics while `serve` runs.")
+    host: str = Field("0.0.0.0", description="Address to listen on (127.0.0.1: this host only).")
+    port: int = Field(8080, ge=0, le=65535, description="TCP port; 0 picks a free one.")
+
+
+class HealthSettings(_Section):
+    """When `/healthz` and `sheetsync status` call the worker unhealthy."""
+
+    max_sync_age_minutes: float = Field(
+        60,
+        gt=0,
+        description="Unhealthy when the last successful sync is older than this "
+        "(judged only inside office hours, if set).",
+    )
+    max_failed_syncs: int = Field(
+        3, ge=1, description="Unhealthy when this many syncs in a row have failed."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SHEETSYNC_", env_nested_delimiter="__", extra="forbid", frozen=True
@@ -342,6 +364,8 @@ class Settings(BaseSettings):
     state: StateSettings = StateSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     slack: SlackSettings = SlackSettings()
+    server: ServerSettings = ServerSettings()
+    health: HealthSettings = HealthSettings()
 
     @field_validator("timezone")
     @classmethod
