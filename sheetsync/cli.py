@@ -41,7 +41,10 @@ log = logging.getLogger("sheetsync")
 
 
 def _settings(config: str | None) -> Settings:
-    return load_settings(config_path(config, os.environ))
+    path = config_path(config, os.environ)
+    settings = load_settings(path)
+    log.debug("settings loaded from %s (sheet backend: %s)", path, settings.sheet.backend)
+    return settings
 
 
 config_option = click.option(

@@ -103,18 +103,22 @@ class TextFormatter(logging.Formatter):
     """`time LEVEL logger: message key=value …` for people."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+        super().__init__(datefmt="%H:%M:%S")
 
     def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+        # Built here rather than by logging.Formatter.format, which would append a
+        # traceback text another handler may have cached on the record.
+        line = (
+            f"{self.formatTime(record, self.datefmt)} {record.levelname} {record.name}: "
+            f"{record.getMessage()}"
+        )
         extra = fields_of(record)
         if extra:
             line += " " + " ".join(f"{k}={_compact(v)}" for k, v in extra.items())
+        if record.exc_info and record.exc_info[0] is not None:
+            # No exception text (a foreign message may quote a cell): class and place.
+            line += f" ({error_summary(record.exc_info)})"
         return redact(line)
-
-    def formatException(self, ei: Any) -> str:
-        # No exception text in logs (a foreign message may quote a cell): class and place.
-        return f"({error_summary(ei)})" if ei and ei[0] else ""
 
 
 def error_summary(exc_info: Any) -> str:

@@ -47,7 +47,7 @@ def sync_event(
             warnings=severities[Severity.WARNING],
             infos=severities[Severity.INFO],
             cells_written=result.outcome.cells_written,
-            rows_skipped=result.outcome.rows_skipped,
+            rows_skipped=len(result.outcome.rows_skipped),
         )
     if error is not None:
         event["error_class"], event["error_message"] = describe_error(error)

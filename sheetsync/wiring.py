@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -86,7 +87,7 @@ def webhook_url(settings: Settings) -> SecretStr | None:
     slack = settings.slack
     if slack.webhook_url is not None and slack.webhook_url.get_secret_value().strip():
         url = slack.webhook_url.get_secret_value().strip()
-        register_secret(url)  # no log line may ever print it
+        _never_log(url)
         return SecretStr(url)
     if slack.webhook_url_file is None:
         return None
@@ -97,8 +98,14 @@ def webhook_url(settings: Settings) -> SecretStr | None:
         raise ConfigError([f"slack.webhook_url_file: {problem}"]) from None
     if not text:
         raise ConfigError([f"slack.webhook_url_file: {slack.webhook_url_file} is empty"])
-    register_secret(text)
+    _never_log(text)
     return SecretStr(text)
+
+
+def _never_log(url: str) -> None:
+    """The webhook URL alone lets anyone post: no log line may print it, nor its path."""
+    register_secret(url)
+    register_secret(urlsplit(url).path)
 
 
 def notifier(settings: Settings, fallback: Notifier | None = None) -> Notifier | None:
