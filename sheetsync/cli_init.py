@@ -54,7 +54,13 @@ def _relative_to(path: str, folder: Path) -> str:
     show_default=True,
     help="Where to write the environment example.",
 )
-@click.option("--no-input", is_flag=True, help="Never ask; fail if a required flag is missing.")
+@click.option(
+    "--input/--no-input",
+    "prompt",
+    default=None,
+    help="Ask for what the flags leave open (default: only on a terminal); --no-input never "
+    "asks and fails when a required flag is missing.",
+)
 @click.option("--force", is_flag=True, help="Replace files that exist already.")
 def init(
     backend: Backend | None,
@@ -65,14 +71,14 @@ def init(
     locale: str,
     config: Path,
     env_example: Path,
-    no_input: bool,
+    prompt: bool | None,
     force: bool,
 ) -> None:
     """Write a commented starting config and an .env example for one backend.
 
     On a terminal it asks for what the flags did not say; with --no-input (or when
     not on a terminal) it uses the flags only. Existing files are kept unless --force."""
-    ask = not no_input and sys.stdin.isatty()
+    ask = sys.stdin.isatty() if prompt is None else prompt
     if not force:
         existing = [p for p in (config, env_example) if p.exists()]
         if existing:

@@ -194,7 +194,7 @@ def test_a_port_in_use_is_one_clear_error() -> None:
 
     with OpsServer("127.0.0.1", 0, lambda: assess([], NOW, LIMITS), Metrics()) as first:
         second = OpsServer("127.0.0.1", first.port, lambda: assess([], NOW, LIMITS), Metrics())
-        with pytest.raises(SheetsyncError, match="cannot listen on 127.0.0.1"):
+        with pytest.raises(SheetsyncError, match=r"cannot listen on 127\.0\.0\.1"):
             second.start()
 
 

@@ -48,8 +48,7 @@ def test_a_pass_counts_its_outcome_rows_by_stage_findings_cells_and_last_success
     assert value(metrics, "sheetsync_rows", stage="hosting-account") == 1
     assert value(metrics, "sheetsync_rows", stage="email") == 0
     assert (
-        value(metrics, "sheetsync_findings", code="missing-hosting-password", severity="error")
-        == 1
+        value(metrics, "sheetsync_findings", code="missing-hosting-password", severity="error") == 1
     )
     assert value(metrics, "sheetsync_findings", code="domain-unverified", severity="warning") == 2
     assert value(metrics, "sheetsync_findings", code="duplicate-client", severity="warning") == 0
@@ -87,29 +86,46 @@ def test_google_requests_and_retries_are_counted(api: FakeSheetsApi) -> None:
     api.fail(BATCH_GET, 429, times=2)
     metrics = Metrics()
     google_sheet(api, FakeTime(), observer=metrics).read()
-    assert value(
-        metrics,
-        "sheetsync_api_requests_total",
-        service="google_sheets",
-        action="read",
-        outcome="429",
-    ) == 2
-    assert value(
-        metrics, "sheetsync_api_requests_total", service="google_sheets", action="read", outcome="ok"
-    ) == 1
-    assert value(
-        metrics,
-        "sheetsync_api_requests_total",
-        service="google_sheets",
-        action="metadata_read",
-        outcome="ok",
-    ) == 1
-    assert value(metrics, "sheetsync_api_retries_total", service="google_sheets", action="read") == 2
+    assert (
+        value(
+            metrics,
+            "sheetsync_api_requests_total",
+            service="google_sheets",
+            action="read",
+            outcome="429",
+        )
+        == 2
+    )
+    assert (
+        value(
+            metrics,
+            "sheetsync_api_requests_total",
+            service="google_sheets",
+            action="read",
+            outcome="ok",
+        )
+        == 1
+    )
+    assert (
+        value(
+            metrics,
+            "sheetsync_api_requests_total",
+            service="google_sheets",
+            action="metadata_read",
+            outcome="ok",
+        )
+        == 1
+    )
+    assert (
+        value(metrics, "sheetsync_api_retries_total", service="google_sheets", action="read") == 2
+    )
 
 
 def test_domain_verdicts_are_counted_by_verdict_and_source() -> None:
     metrics = Metrics()
-    inner = InMemoryDomainChecker({"foglalt.hu": Verdict.REGISTERED, "szabad.hu": Verdict.AVAILABLE})
+    inner = InMemoryDomainChecker(
+        {"foglalt.hu": Verdict.REGISTERED, "szabad.hu": Verdict.AVAILABLE}
+    )
     checker = ObservedDomainChecker(inner, metrics)
     names = [normalize_domain(n) for n in ("foglalt.hu", "szabad.hu", "ismeretlen.hu")]
     assert set(checker.check(names)) == {"foglalt.hu", "szabad.hu", "ismeretlen.hu"}
