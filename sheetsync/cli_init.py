@@ -38,7 +38,13 @@ def _relative_to(path: str, folder: Path) -> str:
 @click.option(
     "--slack/--no-slack", default=None, help="Post summaries to Slack (asked if omitted)."
 )
-@click.option("--locale", type=click.Choice(["hu", "en"]), default="hu", show_default=True)
+@click.option(
+    "--locale",
+    type=click.Choice(["hu", "en"]),
+    default="hu",
+    show_default=True,
+    help="Language of the status cells and the Slack summary.",
+)
 @click.option(
     "--config",
     "config",
