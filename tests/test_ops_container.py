@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 import tomllib
+import urllib.request
 from importlib import metadata
 from pathlib import Path
 
@@ -193,6 +194,14 @@ def test_the_image_steps_install_and_start_the_worker_in_a_fresh_venv(tmp_path: 
                 break
             time.sleep(0.2)
         assert healthy, "the HEALTHCHECK command never passed"
+        # Healthy from the start (the age limit counts from it); the first sync follows.
+        exposition = ""
+        while time.monotonic() < deadline and 'syncs_total{outcome="ok"} 1.0' not in exposition:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+                exposition = answer.read().decode()
+            time.sleep(0.1)
+        assert 'sheetsync_syncs_total{outcome="ok"} 1.0' in exposition
+        assert 'sheetsync_rows{stage="payment"} 1.0' in exposition
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=30)
