@@ -29,10 +29,11 @@ from .notify.snapshot import ReportSnapshot, diff, snapshot_of
 from .notify.summary import summary
 from .observe import InstrumentedPass
 from .ops_server import OpsServer
-from .progress import progress_bar
+from .progress import ProgressCallback, progress_bar
 from .report import render_terminal, to_json
 from .serve import Server, build_trigger, office_hours, schedule_zone, serve_until_signalled
 from .settings import Settings, config_path, load_settings
+from .state import SqliteStateStore
 from .sync import Memory, SyncResult, run_sync
 from .wiring import domain_checker, notifier, sheet_backend, state_store, utc_now, worker
 from .worker import PassOutcome
@@ -115,14 +116,9 @@ def sync(config: str | None, dry_run: bool, output: str) -> None:
                 sheet = sheet_backend(settings)
                 return PassOutcome(run_sync(sheet, checker, settings, utc_now, dry_run=dry_run))
 
-            result = InstrumentedPass(once)().result
-            assert result is not None
-            _print(result, output)
-            return
-        fallback = ConsoleNotifier(printed) if output == "table" else None
-        with SyncLock(store.lock_path):
-            run = worker(settings, store, notifier(settings, fallback), progress=progress)
-            outcome = InstrumentedPass(lambda: run.run_once(dry_run=dry_run))()
+            outcome = InstrumentedPass(once)()
+        else:
+            outcome = _worker_pass(settings, store, output, printed, dry_run, progress)
     if outcome.result is None:
         assert outcome.error is not None
         raise outcome.error
@@ -131,6 +127,20 @@ def sync(config: str | None, dry_run: bool, output: str) -> None:
         click.echo("\n" + printed.getvalue(), nl=False)
     if outcome.error is not None:
         raise outcome.error
+
+
+def _worker_pass(
+    settings: Settings,
+    store: SqliteStateStore,
+    output: str,
+    printed: io.StringIO,
+    dry_run: bool,
+    progress: ProgressCallback | None,
+) -> PassOutcome:
+    fallback = ConsoleNotifier(printed) if output == "table" else None
+    with SyncLock(store.lock_path):
+        run = worker(settings, store, notifier(settings, fallback), progress=progress)
+        return InstrumentedPass(lambda: run.run_once(dry_run=dry_run))()
 
 
 def _print(result: SyncResult, output: str) -> None:
@@ -316,12 +326,13 @@ def status(config: str | None, output: str, runs: int) -> None:
 
 def _print_health(health: Health, count: int, settings: Settings, console: Console) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     tz = settings.tz
     if health.healthy:
-        console.print("[green]healthy[/green]")
-    else:
-        console.print("[red]UNHEALTHY[/red]: " + "; ".join(health.reasons))
+        console.print(Text("healthy", style="green"))
+    else:  # reasons hold "[health] …": plain text, not rich markup
+        console.print(Text("UNHEALTHY", style="red") + Text(": " + "; ".join(health.reasons)))
     last = health.last_success
     console.print(
         f"last success: {last.astimezone(tz):%Y-%m-%d %H:%M:%S %Z}"
@@ -337,7 +348,7 @@ def _print_health(health: Health, count: int, settings: Settings, console: Conso
             run.outcome,
             str(run.rows),
             str(run.cells_written),
-            error,
+            Text(error),
         )
     console.print(table)
 

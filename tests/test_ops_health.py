@@ -208,3 +208,14 @@ def test_the_state_store_runs_feed_the_health(tmp_path: Path) -> None:
     assert health.failed_streak == 1
     assert health.last_success == NOW - timedelta(minutes=50)
     assert not health.healthy
+
+
+def test_status_prints_the_reason_verbatim_even_with_brackets(config: Path) -> None:
+    from sheetsync.history import WorkerState
+
+    store = SqliteStateStore(config.parent / "var" / "state.sqlite")
+    old = datetime.now(UTC) - timedelta(hours=3)
+    store.save(WorkerState(), RunRecord(old, old, "ok", rows=1))
+    result = CliRunner().invoke(cli, ["status", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "UNHEALTHY" in result.output and "[health] max_sync_age_minutes" in result.output
