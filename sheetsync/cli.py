@@ -15,25 +15,37 @@ import sys
 import click
 from rich.console import Console
 
+from . import logs
+from .cli_init import init
 from .doctor import diagnose
 from .domains.lookup import NameCheck, check_names
 from .errors import ConfigError, SheetsyncError
+from .health import RUNS_CONSULTED, Health, assess
 from .history import memory_of
 from .lock import SyncLock
+from .metrics import Metrics
 from .notify.port import ConsoleNotifier
 from .notify.snapshot import ReportSnapshot, diff, snapshot_of
 from .notify.summary import summary
+from .observe import InstrumentedPass
+from .ops_server import OpsServer
+from .progress import ProgressCallback, progress_bar
 from .report import render_terminal, to_json
 from .serve import Server, build_trigger, office_hours, schedule_zone, serve_until_signalled
 from .settings import Settings, config_path, load_settings
+from .state import SqliteStateStore
 from .sync import Memory, SyncResult, run_sync
 from .wiring import domain_checker, notifier, sheet_backend, state_store, utc_now, worker
+from .worker import PassOutcome
 
 log = logging.getLogger("sheetsync")
 
 
 def _settings(config: str | None) -> Settings:
-    return load_settings(config_path(config, os.environ))
+    path = config_path(config, os.environ)
+    settings = load_settings(path)
+    log.debug("settings loaded from %s (sheet backend: %s)", path, settings.sheet.backend)
+    return settings
 
 
 config_option = click.option(
@@ -47,14 +59,33 @@ config_option = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option(
+    "--log-level",
+    type=click.Choice(logs.LEVELS, case_sensitive=False),
+    envvar="SHEETSYNC_LOG_LEVEL",
+    show_envvar=True,
+    default=None,
+    help="Log level (wins over -v). Default: info for serve, warning otherwise.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "json", "text"]),
+    envvar="SHEETSYNC_LOG_FORMAT",
+    show_envvar=True,
+    default="auto",
+    show_default=True,
+    help="Log lines on stderr: json (one object a line), text, or auto: text on a "
+    "terminal, json otherwise.",
+)
 @click.version_option(package_name="sheetsync")
-def cli(verbose: int) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, log_level: str | None, log_format: str) -> None:
     """Check the client-onboarding sheet and write each client's status back into it."""
-    level = logging.WARNING - 10 * min(verbose, 2)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs each request's URL at INFO; a Slack webhook URL is a secret.
-    for name in ("httpx", "httpcore"):
-        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    if log_level is None:
+        log_level = ("info", "debug")[min(verbose, 2) - 1] if verbose else None
+    if log_level is None:
+        log_level = "info" if ctx.invoked_subcommand == "serve" else "warning"
+    logs.configure(log_level, log_format)  # type: ignore[arg-type]
 
 
 @cli.command()
@@ -76,16 +107,18 @@ def sync(config: str | None, dry_run: bool, output: str) -> None:
     """
     settings = _settings(config)
     store = state_store(settings)
-    if store is None:
-        result = run_sync(
-            sheet_backend(settings), domain_checker(settings), settings, utc_now, dry_run=dry_run
-        )
-        _print(result, output)
-        return
     printed = io.StringIO()
-    fallback = ConsoleNotifier(printed) if output == "table" else None
-    with SyncLock(store.lock_path):
-        outcome = worker(settings, store, notifier(settings, fallback)).run_once(dry_run=dry_run)
+    with progress_bar("Checking domains", waiting="Syncing the sheet…") as progress:
+        if store is None:
+
+            def once() -> PassOutcome:
+                checker = domain_checker(settings, progress=progress)
+                sheet = sheet_backend(settings)
+                return PassOutcome(run_sync(sheet, checker, settings, utc_now, dry_run=dry_run))
+
+            outcome = InstrumentedPass(once)()
+        else:
+            outcome = _worker_pass(settings, store, output, printed, dry_run, progress)
     if outcome.result is None:
         assert outcome.error is not None
         raise outcome.error
@@ -94,6 +127,20 @@ def sync(config: str | None, dry_run: bool, output: str) -> None:
         click.echo("\n" + printed.getvalue(), nl=False)
     if outcome.error is not None:
         raise outcome.error
+
+
+def _worker_pass(
+    settings: Settings,
+    store: SqliteStateStore,
+    output: str,
+    printed: io.StringIO,
+    dry_run: bool,
+    progress: ProgressCallback | None,
+) -> PassOutcome:
+    fallback = ConsoleNotifier(printed) if output == "table" else None
+    with SyncLock(store.lock_path):
+        run = worker(settings, store, notifier(settings, fallback), progress=progress)
+        return InstrumentedPass(lambda: run.run_once(dry_run=dry_run))()
 
 
 def _print(result: SyncResult, output: str) -> None:
@@ -135,8 +182,10 @@ def domain_check(config: str | None, names: tuple[str, ...], live: bool, output:
         domains = settings.domains.model_copy(update={"checker": "live"})
         settings = settings.model_copy(update={"domains": domains})
     store = state_store(settings)
-    checker = domain_checker(settings, cache=store.verdict_cache() if store else None)
-    results = check_names(list(names), checker, utc_now)
+    with progress_bar("Checking domains") as progress:
+        cache = store.verdict_cache() if store else None
+        checker = domain_checker(settings, cache=cache, progress=progress)
+        results = check_names(list(names), checker, utc_now)
     if output == "json":
         click.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
     else:
@@ -212,19 +261,99 @@ def serve(config: str | None) -> None:
     store = state_store(settings)
     if store is None:
         raise ConfigError(["state.path: serve needs a state store (set [state] path)"])
-    run = worker(settings, store, notifier(settings, ConsoleNotifier(sys.stdout)))
+    metrics = Metrics()
+    run = worker(settings, store, notifier(settings, ConsoleNotifier(sys.stdout)), metrics)
     schedule = settings.schedule
     tz = schedule_zone(schedule, settings.timezone)
+    is_open = office_hours(schedule, tz)
     server = Server(
-        run.run_once,
+        InstrumentedPass(run.run_once, metrics),
         build_trigger(schedule, tz),
         tz=tz,
         clock=utc_now,
         lock=SyncLock(store.lock_path),
-        is_open=office_hours(schedule, tz),
+        is_open=is_open,
         misfire_grace_seconds=schedule.misfire_grace_seconds,
     )
-    serve_until_signalled(server)
+    started = utc_now()
+
+    def health() -> Health:
+        now = utc_now()
+        runs = store.runs(RUNS_CONSULTED)
+        return assess(runs, now, settings.health, up_since=started, judge_age=is_open(now))
+
+    last = health().last_success
+    if last is not None:  # so the gauge survives restarts
+        metrics.last_success.set(last.timestamp())
+    if not settings.server.enabled:
+        serve_until_signalled(server)
+        return
+    host, port = settings.server.host, settings.server.port
+    with OpsServer(host, port, health, metrics):
+        serve_until_signalled(server)
+
+
+@cli.command()
+@config_option
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="table: readable; json: the same facts as /healthz.",
+)
+@click.option("--runs", default=5, show_default=True, help="How many recent syncs to list.")
+def status(config: str | None, output: str, runs: int) -> None:
+    """Print the worker's health from the state store: recent syncs and their outcome,
+    the last success, failures in a row. Exit 0 when healthy, 1 when not."""
+    settings = _settings(config)
+    store = state_store(settings) if settings.state.path and settings.state.path.exists() else None
+    if settings.state.path is None:
+        raise ConfigError(["state.path: status reads the state store (set [state] path)"])
+    now = utc_now()
+    tz = schedule_zone(settings.schedule, settings.timezone)
+    judge_age = office_hours(settings.schedule, tz)(now)
+    records = store.runs(RUNS_CONSULTED) if store else []
+    health = assess(records, now, settings.health, judge_age=judge_age)
+    if output == "json":
+        click.echo(json.dumps(health.to_json(runs), ensure_ascii=False, indent=2))
+    else:
+        _print_health(health, runs, settings, _console())
+    if not health.healthy:
+        raise click.exceptions.Exit(1)
+
+
+def _print_health(health: Health, count: int, settings: Settings, console: Console) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    tz = settings.tz
+    if health.healthy:
+        console.print(Text("healthy", style="green"))
+    else:  # reasons hold "[health] …": plain text, not rich markup
+        console.print(Text("UNHEALTHY", style="red") + Text(": " + "; ".join(health.reasons)))
+    last = health.last_success
+    console.print(
+        f"last success: {last.astimezone(tz):%Y-%m-%d %H:%M:%S %Z}"
+        if last
+        else "last success: none recorded"
+    )
+    console.print(f"failed in a row: {health.failed_streak}")
+    table = Table("finished", "outcome", "rows", "cells written", "error", title="recent syncs")
+    for run in health.runs[:count]:
+        error = f"{run.error_class}: {run.error_message}" if run.error_class else ""
+        table.add_row(
+            f"{run.finished_at.astimezone(tz):%Y-%m-%d %H:%M:%S}",
+            run.outcome,
+            str(run.rows),
+            str(run.cells_written),
+            Text(error),
+        )
+    console.print(table)
+
+
+cli.add_command(init)
 
 
 def _console() -> Console:

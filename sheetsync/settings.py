@@ -83,16 +83,32 @@ class StatusHeaders(_Section):
 
 
 class Thresholds(_Section):
-    invoice_overdue_days: float = Field(3, gt=0)
-    booking_overdue_hours: float = Field(8, gt=0)
-    card_pending_days: float = Field(1, gt=0)
-    registration_grace_hours: float = Field(48, gt=0)
+    """When a waiting step becomes a finding (see docs/contract.md)."""
+
+    invoice_overdue_days: float = Field(
+        3, gt=0, description="A transfer invoice still unpaid after this long is overdue."
+    )
+    booking_overdue_hours: float = Field(
+        8, gt=0, description="Transfer paid, order still not live after this long: overdue."
+    )
+    card_pending_days: float = Field(
+        1, gt=0, description="Card payment chosen and still unpaid after this long."
+    )
+    registration_grace_hours: float = Field(
+        48, gt=0, description="'Sikeres' but the domain still shows free after this long."
+    )
     # How long a detected credential change stays in the status cell (so it does not flap).
-    credential_changed_hours: float = Field(24, gt=0)
+    credential_changed_hours: float = Field(
+        24, gt=0, description="How long a detected credential change stays in the status."
+    )
 
 
 class SheetSettings(_Section):
-    backend: Literal["workbook", "google"] = "workbook"
+    """The client sheet: a local workbook or a Google spreadsheet (docs/google-sheets.md)."""
+
+    backend: Literal["workbook", "google"] = Field(
+        "workbook", description="Where the sheet lives: a local .xlsx file or Google Sheets."
+    )
     path: Path | None = Field(None, description="The .xlsx file (workbook backend).")
     worksheet: str | None = Field(None, description="Worksheet title; the first one if unset.")
     header_row: int = Field(0, ge=0, description="1-based; 0 finds it in the first 10 rows.")
@@ -157,7 +173,9 @@ class DomainSettings(_Section):
     """How domain availability is decided: not at all (`offline`), from a file, or by
     asking the registries (`live`: RDAP where IANA lists a server, else WHOIS)."""
 
-    checker: Literal["offline", "file", "live"] = "live"
+    checker: Literal["offline", "file", "live"] = Field(
+        "live", description="live: ask the registries; file: verdicts_file; offline: unknown."
+    )
     verdicts_file: Path | None = Field(
         None, description="TOML table of domain = 'available'|'registered' (checker = 'file')."
     )
@@ -171,7 +189,9 @@ class DomainSettings(_Section):
     pass_budget_seconds: float = Field(
         120, gt=0, description="Queries not started within this many seconds stay unknown."
     )
-    concurrency_per_server: int = Field(4, ge=1, le=32)
+    concurrency_per_server: int = Field(
+        4, ge=1, le=32, description="Queries at once to one server."
+    )
     requests_per_minute: int = Field(60, ge=1, description="Per server unless rate_limits says.")
     rate_limits: dict[str, int] = Field(
         default_factory=lambda: {"eu": 15, "hu": 30},
@@ -180,12 +200,22 @@ class DomainSettings(_Section):
     retry_after_max_seconds: float = Field(
         30, ge=0, description="Wait and ask again when a server says retry within this."
     )
-    max_attempts: int = Field(2, ge=1, le=5)
-    available_ttl_hours: float = Field(1, ge=0)
-    registered_ttl_hours: float = Field(24, ge=0)
-    bootstrap_refresh: bool = True
-    bootstrap_url: str = "https://data.iana.org/rdap/dns.json"
-    bootstrap_max_age_hours: float = Field(24, gt=0)
+    max_attempts: int = Field(2, ge=1, le=5, description="Tries per name when asked to wait.")
+    available_ttl_hours: float = Field(
+        1, ge=0, description="How long a 'free' verdict is reused (0: never cached)."
+    )
+    registered_ttl_hours: float = Field(
+        24, ge=0, description="How long a 'taken' verdict is reused (0: never cached)."
+    )
+    bootstrap_refresh: bool = Field(
+        True, description="Fetch IANA's RDAP bootstrap (else only the shipped copy)."
+    )
+    bootstrap_url: str = Field(
+        "https://data.iana.org/rdap/dns.json", description="Where IANA's bootstrap is fetched."
+    )
+    bootstrap_max_age_hours: float = Field(
+        24, gt=0, description="Refresh the bootstrap when older than this."
+    )
     cache_dir: Path | None = Field(
         None, description="Where the refreshed RDAP bootstrap is kept (default: user cache)."
     )
@@ -266,12 +296,14 @@ class StateSettings(_Section):
 class ScheduleSettings(_Section):
     """When `sheetsync serve` syncs."""
 
-    interval_minutes: float = Field(5, gt=0)
+    interval_minutes: float = Field(5, gt=0, description="Sync every this many minutes.")
     cron: str | None = Field(None, description="Crontab expression; overrides interval_minutes.")
     office_hours: str | None = Field(None, description="'HH:MM-HH:MM': sync only inside it.")
     office_days: str = Field("mon-fri", description="Days office_hours applies to (cron style).")
     timezone: str | None = Field(None, description="Default: the top-level timezone.")
-    misfire_grace_seconds: int = Field(120, gt=0)
+    misfire_grace_seconds: int = Field(
+        120, gt=0, description="A sync late by more than this (busy machine) is skipped."
+    )
 
     @field_validator("office_hours")
     @classmethod
@@ -312,10 +344,14 @@ class ScheduleSettings(_Section):
 class SlackSettings(_Section):
     """The Slack incoming webhook. The URL is a secret: prefer the environment or a file."""
 
-    webhook_url: SecretStr | None = None
-    webhook_url_file: Path | None = None
+    webhook_url: SecretStr | None = Field(
+        None, description="Incoming-webhook URL (secret: prefer SHEETSYNC_SLACK_WEBHOOK_URL)."
+    )
+    webhook_url_file: Path | None = Field(
+        None, description="A file holding the webhook URL (e.g. a container secret)."
+    )
     digest_time: str | None = Field("08:30", description="Daily full digest, local 'HH:MM'.")
-    timeout_seconds: float = Field(10, gt=0)
+    timeout_seconds: float = Field(10, gt=0, description="Per webhook request.")
 
     @field_validator("digest_time")
     @classmethod
@@ -327,13 +363,39 @@ class SlackSettings(_Section):
         return value
 
 
+class ServerSettings(_Section):
+    """The health and metrics endpoint of `sheetsync serve` (see docs/operations.md)."""
+
+    enabled: bool = Field(True, description="Serve /healthz and /metrics while `serve` runs.")
+    host: str = Field("0.0.0.0", description="Address to listen on (127.0.0.1: this host only).")
+    port: int = Field(8080, ge=0, le=65535, description="TCP port; 0 picks a free one.")
+
+
+class HealthSettings(_Section):
+    """When `/healthz` and `sheetsync status` call the worker unhealthy."""
+
+    max_sync_age_minutes: float = Field(
+        60,
+        gt=0,
+        description="Unhealthy when the last successful sync is older than this "
+        "(judged only inside office hours, if set).",
+    )
+    max_failed_syncs: int = Field(
+        3, ge=1, description="Unhealthy when this many syncs in a row have failed."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SHEETSYNC_", env_nested_delimiter="__", extra="forbid", frozen=True
     )
 
-    locale: Literal["hu", "en"] = "hu"
-    timezone: str = "Europe/Budapest"
+    locale: Literal["hu", "en"] = Field(
+        "hu", description="Language of status cells and the Slack summary."
+    )
+    timezone: str = Field(
+        "Europe/Budapest", description="Zone of dates typed in the sheet and of the schedule."
+    )
     sheet: SheetSettings = SheetSettings(path=Path("ugyfelek.xlsx"))
     columns: ColumnHeaders = ColumnHeaders()
     status_columns: StatusHeaders = StatusHeaders()
@@ -342,6 +404,8 @@ class Settings(BaseSettings):
     state: StateSettings = StateSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     slack: SlackSettings = SlackSettings()
+    server: ServerSettings = ServerSettings()
+    health: HealthSettings = HealthSettings()
 
     @field_validator("timezone")
     @classmethod

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from .domains.cache import MemoryVerdictCache
-from .domains.checker import LiveDomainChecker
+from .domains.checker import LiveDomainChecker, Progress
 from .domains.port import DomainChecker, FileDomainChecker, OfflineDomainChecker, VerdictCache
 from .errors import ConfigError
+from .instrument import NO_OBSERVER, RequestObserver
+from .logs import register_secret
+from .metrics import Metrics, ObservedDomainChecker
 from .notify.port import Notifier
 from .notify.slack import SlackWebhookNotifier
 from .settings import Settings, SheetSettings
@@ -27,15 +31,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def sheet_backend(settings: Settings) -> SheetBackend:
+def sheet_backend(settings: Settings, observer: RequestObserver = NO_OBSERVER) -> SheetBackend:
     sheet = settings.sheet
     if sheet.backend == "google":
-        return google_sheet(sheet)
+        return google_sheet(sheet, observer=observer)
     assert sheet.path is not None  # guaranteed by SheetSettings for the workbook backend
     return WorkbookSheet(sheet.path, sheet.worksheet)
 
 
-def google_sheet(sheet: SheetSettings, credentials: GoogleCredentials | None = None) -> GoogleSheet:
+def google_sheet(
+    sheet: SheetSettings,
+    credentials: GoogleCredentials | None = None,
+    observer: RequestObserver = NO_OBSERVER,
+) -> GoogleSheet:
     """The Google backend; loads credentials (SheetAccessError naming the key file)."""
     key = sheet.spreadsheet_key
     assert key is not None  # guaranteed by SheetSettings for the google backend
@@ -48,6 +56,7 @@ def google_sheet(sheet: SheetSettings, credentials: GoogleCredentials | None = N
         account=loaded.account,
         timeout=sheet.timeout_seconds,
         retry=RetryPolicy(max_attempts=sheet.max_attempts, max_total=sheet.max_retry_seconds),
+        observer=observer,
     )
 
 
@@ -55,12 +64,13 @@ def domain_checker(
     settings: Settings,
     clock: Callable[[], datetime] = utc_now,
     cache: VerdictCache | None = None,
+    progress: Progress | None = None,
 ) -> DomainChecker:
     """`cache` keeps live verdicts between passes (the state store's, once wired);
-    without one an in-process cache is used."""
+    without one an in-process cache is used. `progress` is told as live checks finish."""
     domains = settings.domains
     if domains.checker == "live":
-        return LiveDomainChecker(domains, clock, cache or MemoryVerdictCache())
+        return LiveDomainChecker(domains, clock, cache or MemoryVerdictCache(), progress=progress)
     if domains.checker == "file":
         assert domains.verdicts_file is not None
         return FileDomainChecker(domains.verdicts_file, clock)
@@ -76,7 +86,9 @@ def webhook_url(settings: Settings) -> SecretStr | None:
     """`[slack] webhook_url` (or SHEETSYNC_SLACK_WEBHOOK_URL), else the secret file."""
     slack = settings.slack
     if slack.webhook_url is not None and slack.webhook_url.get_secret_value().strip():
-        return SecretStr(slack.webhook_url.get_secret_value().strip())
+        url = slack.webhook_url.get_secret_value().strip()
+        _never_log(url)
+        return SecretStr(url)
     if slack.webhook_url_file is None:
         return None
     try:
@@ -86,7 +98,14 @@ def webhook_url(settings: Settings) -> SecretStr | None:
         raise ConfigError([f"slack.webhook_url_file: {problem}"]) from None
     if not text:
         raise ConfigError([f"slack.webhook_url_file: {slack.webhook_url_file} is empty"])
+    _never_log(text)
     return SecretStr(text)
+
+
+def _never_log(url: str) -> None:
+    """The webhook URL alone lets anyone post: no log line may print it, nor its path."""
+    register_secret(url)
+    register_secret(urlsplit(url).path)
 
 
 def notifier(settings: Settings, fallback: Notifier | None = None) -> Notifier | None:
@@ -97,7 +116,17 @@ def notifier(settings: Settings, fallback: Notifier | None = None) -> Notifier |
     return SlackWebhookNotifier(url, timeout=settings.slack.timeout_seconds)
 
 
-def worker(settings: Settings, store: SqliteStateStore, notify: Notifier | None) -> Worker:
-    """The worker for `sync` and `serve`; live verdicts are cached in the state store."""
-    checker = domain_checker(settings, cache=store.verdict_cache())
-    return Worker(sheet_backend(settings), checker, settings, utc_now, store, notify)
+def worker(
+    settings: Settings,
+    store: SqliteStateStore,
+    notify: Notifier | None,
+    metrics: Metrics | None = None,
+    progress: Progress | None = None,
+) -> Worker:
+    """The worker for `sync` and `serve`; live verdicts are cached in the state store.
+    With `metrics`, API requests and domain verdicts are counted."""
+    checker = domain_checker(settings, cache=store.verdict_cache(), progress=progress)
+    if metrics is not None:
+        checker = ObservedDomainChecker(checker, metrics)
+    sheet = sheet_backend(settings, metrics or NO_OBSERVER)
+    return Worker(sheet, checker, settings, utc_now, store, notify)

@@ -29,6 +29,7 @@ from .port import VerdictCache
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+Progress = Callable[[int, int], None]  # (names done, names in all) as each name completes
 USER_AGENT = "sheetsync (domain availability check)"
 T = TypeVar("T")
 
@@ -55,8 +56,10 @@ class LiveDomainChecker:
         connect: whois.Connect | None = None,
         sleep: Sleep | None = None,
         bootstrap: BootstrapSource | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self._settings = settings
+        self._progress = progress
         self._clock = clock
         self._cache = cache
         self._transport = transport
@@ -87,7 +90,14 @@ class LiveDomainChecker:
             else:
                 todo.setdefault(domain.ascii, domain)
         if todo:
-            fresh = _run(lambda: self._check_all(list(todo.values())))
+            total, ready = len(out) + len(todo), len(out)
+            if ready:
+                self._report(ready, total)
+            fresh = _run(
+                lambda: self._check_all(
+                    list(todo.values()), lambda n: self._report(ready + n, total)
+                )
+            )
             for name, verdict in fresh.items():
                 self._remember(name, verdict)
             out.update(fresh)
@@ -120,7 +130,16 @@ class LiveDomainChecker:
 
     # -- one pass ---------------------------------------------------------------------
 
-    async def _check_all(self, domains: list[DomainName]) -> dict[str, DomainVerdict]:
+    def _report(self, done: int, total: int) -> None:
+        if self._progress is not None:
+            try:
+                self._progress(done, total)
+            except Exception:  # a display problem must never cost a verdict
+                log.debug("progress display failed", exc_info=True)
+
+    async def _check_all(
+        self, domains: list[DomainName], completed: Callable[[int], None] = lambda n: None
+    ) -> dict[str, DomainVerdict]:
         s = self._settings
         deadline = self._clock() + timedelta(seconds=s.pass_budget_seconds)
         async with httpx.AsyncClient(
@@ -132,9 +151,16 @@ class LiveDomainChecker:
             bootstrap = await self._bootstrap.refreshed(lambda url: _fetch(client, url))
             routes = {d.ascii: self.route(d.tld, bootstrap) for d in domains}
             gates = self._gates(domains, routes)
-            answers = await asyncio.gather(
-                *(self._ask(client, d, routes[d.ascii], gates, deadline) for d in domains)
-            )
+            done = 0
+
+            async def ask(d: DomainName) -> Answer:
+                nonlocal done
+                answer = await self._ask(client, d, routes[d.ascii], gates, deadline)
+                done += 1
+                completed(done)
+                return answer
+
+            answers = await asyncio.gather(*(ask(d) for d in domains))
         checked_at = self._clock()
         out = {}
         for d, answer in zip(domains, answers, strict=True):

@@ -24,6 +24,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 
 from ..errors import SheetAccessError
+from ..instrument import NO_OBSERVER, RequestObserver
 from ..layout import column_letter
 from ..settings import header_key
 from ..values import CellValue
@@ -44,6 +45,7 @@ METADATA_FIELDS = (
     "properties.title,"
     "sheets.properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount))"
 )
+SERVICE = "google_sheets"  # the metrics label of this backend's requests
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{key}/edit#gid={gid}&range=A{row}"
 
 
@@ -106,6 +108,7 @@ class GoogleSheet:
         retry: RetryPolicy = DEFAULT_POLICY,
         pacer: Pacer = REAL_TIME,
         metadata: MetadataCache = PROCESS_METADATA,
+        observer: RequestObserver = NO_OBSERVER,
     ) -> None:
         self.key = spreadsheet_key
         self.worksheet = worksheet
@@ -116,6 +119,7 @@ class GoogleSheet:
         self._retry = retry
         self._pacer = pacer
         self._metadata = metadata
+        self._observer = observer
         self._grid: Grid | None = None
 
     # -- the port -------------------------------------------------------------------------
@@ -280,9 +284,29 @@ class GoogleSheet:
         (except API errors `passthrough` lets the caller handle)."""
         tab = self._grid.title if self._grid else (self.worksheet or "first tab")
         target = Target(self.key, tab, self.account)
+        kind = action.replace(" ", "_")
+
+        def counted() -> T:
+            try:
+                answer = operation()
+            except APIError as exc:
+                status = status_of(exc)
+                self._observer.request(SERVICE, kind, str(status) if status > 0 else "error")
+                raise
+            except Exception:
+                self._observer.request(SERVICE, kind, "error")
+                raise
+            self._observer.request(SERVICE, kind, "ok")
+            return answer
+
         try:
             return call_with_retry(
-                operation, classify, self._retry, self._pacer, what=f"Google Sheets {action}"
+                counted,
+                classify,
+                self._retry,
+                self._pacer,
+                what=f"Google Sheets {action}",
+                on_retry=lambda: self._observer.retry(SERVICE, kind),
             )
         except (GaveUp, APIError, requests.RequestException, GoogleAuthError) as exc:
             if isinstance(exc, APIError):

@@ -69,9 +69,11 @@ def call_with_retry(
     policy: RetryPolicy,
     pacer: Pacer = REAL_TIME,
     what: str = "request",
+    on_retry: Callable[[], None] | None = None,
 ) -> T:
     """Run `operation`; on a failure `classify` calls transient, wait and try again.
-    Permanent failures propagate unchanged; exhaustion raises GaveUp from the last one."""
+    Permanent failures propagate unchanged; exhaustion raises GaveUp from the last one.
+    `on_retry` is told before each wait (metrics)."""
     start = pacer.clock()
     attempt = 0
     while True:
@@ -94,4 +96,6 @@ def call_with_retry(
                 policy.max_attempts - 1,
                 wait,
             )
+            if on_retry is not None:
+                on_retry()
             pacer.sleep(wait)

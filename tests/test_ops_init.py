@@ -1,0 +1,105 @@
+"""`sheetsync init`: the written config loads, nothing is overwritten without --force, and on
+a terminal it asks only for what the flags left open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from sheetsync.cli import cli
+from sheetsync.settings import load_settings
+from sheetsync.starter import Answers, render_config
+
+URL = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit#gid=42"
+
+
+def init(tmp_path: Path, *args: str, input: str | None = None) -> Result:
+    config, env = tmp_path / "config" / "sheetsync.toml", tmp_path / ".env.example"
+    return CliRunner().invoke(
+        cli, ["init", "--config", str(config), "--env-example", str(env), *args], input=input
+    )
+
+
+def test_a_workbook_config_from_flags_loads_and_points_at_the_workbook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = init(
+        tmp_path, "--backend", "workbook", "--workbook", "data/ugyfelek.xlsx", "--no-input"
+    )
+    assert result.exit_code == 0, result.output
+    settings = load_settings(tmp_path / "config" / "sheetsync.toml", env={})
+    assert settings.sheet.backend == "workbook"
+    assert settings.sheet.path == tmp_path / "config" / ".." / "data" / "ugyfelek.xlsx"
+    assert settings.state.path == tmp_path / "config" / "state.sqlite"
+    assert settings.slack.webhook_url is None
+    env = (tmp_path / ".env.example").read_text(encoding="utf-8")
+    assert "# SHEETSYNC_SLACK_WEBHOOK_URL=" in env and "SHEETSYNC_CONFIG=" in env
+
+
+def test_a_google_config_from_flags_loads_with_the_key_and_gid_of_the_url(tmp_path: Path) -> None:
+    key = tmp_path / "sa.json"
+    result = init(
+        tmp_path,
+        "--backend=google",
+        f"--spreadsheet={URL}",
+        f"--credentials-file={key}",
+        "--slack",
+        "--locale=en",
+        "--no-input",
+    )
+    assert result.exit_code == 0, result.output
+    settings = load_settings(tmp_path / "config" / "sheetsync.toml", env={})
+    assert settings.sheet.spreadsheet_key == "1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"
+    assert settings.sheet.worksheet_gid == 42
+    assert settings.sheet.credentials_file == key and settings.locale == "en"
+    assert settings.slack.digest_time == "08:30"
+    env = (tmp_path / ".env.example").read_text(encoding="utf-8")
+    assert "\nSHEETSYNC_SLACK_WEBHOOK_URL=" in env
+
+
+def test_without_input_a_missing_required_flag_is_a_usage_error(tmp_path: Path) -> None:
+    result = init(tmp_path, "--backend", "google", "--no-input")
+    assert result.exit_code == 2 and "--spreadsheet URL" in result.output
+    assert not (tmp_path / "config").exists()
+
+
+def test_existing_files_are_kept_unless_forced(tmp_path: Path) -> None:
+    config = tmp_path / "config" / "sheetsync.toml"
+    config.parent.mkdir()
+    config.write_text("# mine\n", encoding="utf-8")
+    refused = init(tmp_path, "--workbook", "x.xlsx", "--no-input")
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert config.read_text(encoding="utf-8") == "# mine\n"
+    assert not (tmp_path / ".env.example").exists(), "all or nothing"
+    forced = init(tmp_path, "--workbook", "x.xlsx", "--no-input", "--force")
+    assert forced.exit_code == 0 and "backend = " in config.read_text(encoding="utf-8")
+
+
+def test_on_a_terminal_it_asks_only_what_the_flags_left_open(tmp_path: Path) -> None:
+    answers = "google\nnot a url\n" + URL + "\n\ny\n"
+    result = init(tmp_path, "--input", input=answers)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Spreadsheet URL") == 2, "asked again after a bad answer"
+    assert "Post summaries to a Slack channel?" in result.output
+    settings = load_settings(tmp_path / "config" / "sheetsync.toml", env={})
+    assert settings.sheet.backend == "google" and settings.sheet.credentials_file is None
+    given = init(
+        tmp_path, "--input", "--force", "--backend=workbook", "--workbook=a.xlsx", "--no-slack"
+    )
+    assert given.exit_code == 0 and "?" not in given.output.replace("wrote", "")
+
+
+@pytest.mark.parametrize("backend", ["workbook", "google"])
+def test_odd_characters_in_answers_still_make_valid_toml(tmp_path: Path, backend: str) -> None:
+    odd = 'ügyfelek "2026"\\ok.xlsx'
+    answers = Answers(backend, workbook=odd, spreadsheet=URL, credentials_file=odd)  # type: ignore[arg-type]
+    path = tmp_path / "sheetsync.toml"
+    path.write_text(render_config(answers), encoding="utf-8")
+    settings = load_settings(path, env={})
+    if backend == "workbook":
+        assert settings.sheet.path == tmp_path / odd
+    else:
+        assert settings.sheet.credentials_file == tmp_path / odd
