@@ -265,6 +265,7 @@ def parse_managing_account(value: CellValue) -> ManagingAccount | None:
     return ManagingAccount(answer)
 
 
+@lru_cache(maxsize=4096)
 def is_start_package(package: str) -> bool:
     """`Start`, in any case, alone or with `csomag`/`package` around it."""
     words = re.sub(r"[-:,.;]", " ", fold(package)).split()
