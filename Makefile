@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := var/demo
 
-.PHONY: demo test lint typecheck pytest clean
+.PHONY: demo test lint typecheck pytest bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,8 @@ demo: $(STAMP)
 	@echo "Run '$(BIN)/sheetsync sync' again: an unchanged sheet writes 0 cells."
 
 lint: $(STAMP)
-	$(BIN)/ruff check sheetsync tests examples
-	$(BIN)/ruff format --check sheetsync tests examples
+	$(BIN)/ruff check sheetsync tests examples benchmarks
+	$(BIN)/ruff format --check sheetsync tests examples benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -34,6 +34,11 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Side-by-side benchmarks on loopback servers (minutes; not part of `make test`).
+# BENCH_ARGS="--quick" for a smoke run, "--latency 50" to change the injected latency.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
