@@ -23,6 +23,7 @@ from typing import Any
 import gspread
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.credentials import Credentials
+from gspread.utils import ValueRenderOption
 
 from sheetsync import values
 from sheetsync.domains import names
@@ -70,6 +71,10 @@ class Measured:
 
 def credentials() -> Credentials:
     return Credentials(token="bench-token")  # type: ignore[no-untyped-call]  # no refresh, no expiry
+
+
+def new_session() -> AuthorizedSession:
+    return AuthorizedSession(credentials())  # type: ignore[no-untyped-call]
 
 
 def synced_sheet(rows: int) -> list[list[Any]]:
@@ -130,7 +135,7 @@ class GspreadScript:
         pass
 
     def run(self, cap: int) -> tuple[int, bool]:
-        session = self.server.redirect(AuthorizedSession(credentials()))
+        session = self.server.redirect(new_session())
         client = gspread.Client(credentials(), session=session)
         ws = client.open_by_key(KEY).worksheet(TITLE)
         records = ws.get_all_records()
@@ -167,7 +172,7 @@ class NoCodeFlow:
         pass
 
     def run(self, cap: int) -> tuple[int, bool]:
-        session = self.server.redirect(AuthorizedSession(credentials()))
+        session = self.server.redirect(new_session())
         client = gspread.Client(credentials(), session=session)
         ws = client.open_by_key(KEY).worksheet(TITLE)
         header: list[Any] = list(ws.row_values(1))
@@ -177,7 +182,7 @@ class NoCodeFlow:
         for number in range(2, ws.row_count + 1):
             if number - 2 == cap:
                 return written, True
-            cells = ws.row_values(number, value_render_option="UNFORMATTED_VALUE")
+            cells = ws.row_values(number, value_render_option=ValueRenderOption.unformatted)
             if not cells:
                 break  # the flow stops at the first empty row
             layout, status = core([header, [None if c == "" else c for c in cells]])
@@ -214,7 +219,7 @@ def floor(server: LoopbackSheets) -> Callable[[int], tuple[int, bool]]:
     """Fetch and decode the values once: no work, no write."""
 
     def run(cap: int) -> tuple[int, bool]:
-        session = server.redirect(AuthorizedSession(credentials()))
+        session = server.redirect(new_session())
         url = f"{GOOGLE}/v4/spreadsheets/{KEY}/values:batchGet"
         response = session.get(url, params={"ranges": f"'{TITLE}'", **READ_OPTIONS}, timeout=60)
         response.raise_for_status()
