@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := var/demo
 
-.PHONY: demo test lint typecheck pytest docs clean
+.PHONY: demo test lint typecheck pytest docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,8 @@ demo: $(STAMP)
 	@echo "Run '$(BIN)/sheetsync sync' again: an unchanged sheet writes 0 cells."
 
 lint: $(STAMP)
-	$(BIN)/ruff check sheetsync tests examples
-	$(BIN)/ruff format --check sheetsync tests examples
+	$(BIN)/ruff check sheetsync tests examples benchmarks
+	$(BIN)/ruff format --check sheetsync tests examples benchmarks
 	$(BIN)/hadolint Dockerfile
 
 typecheck: $(STAMP)
@@ -39,6 +39,11 @@ test: lint typecheck pytest
 # Regenerate the configuration reference from the settings model (a test checks it).
 docs: $(STAMP)
 	$(BIN)/python -m sheetsync.docs > docs/configuration.md
+
+# Side-by-side benchmarks on loopback servers (minutes; not part of `make test`).
+# BENCH_ARGS="--quick" for a smoke run, "--latency 50" to change the injected latency.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import traceback
 
 import click
 from rich.console import Console
@@ -381,7 +382,20 @@ def main(argv: list[str] | None = None) -> int:
     except SheetsyncError as exc:
         click.echo(f"sheetsync: {exc}", err=True)
         return 1
+    except Exception as exc:  # a bug: its text (or a traceback's) could quote a sheet cell
+        click.echo(f"sheetsync: unexpected {unexpected(exc)}", err=True)
+        return 1
     return 0
+
+
+def unexpected(error: BaseException) -> str:
+    """Class and place of a foreign error, never its message."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {frames[-1].filename}:{frames[-1].lineno} ({frames[-1].name})" if frames else ""
+    return (
+        f"{type(error).__name__}{where}; its message is not shown because it may quote "
+        "a cell of the sheet. Please report it."
+    )
 
 
 def run() -> None:

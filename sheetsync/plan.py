@@ -14,10 +14,11 @@ from .layout import Layout
 from .model import RowEvaluation, Severity
 from .sheets.guard import identity_from
 from .sheets.port import Identity, RowWrite, WritePlan
-from .texts import Texts
+from .texts import Texts, clip
 from .values import CellValue, text_of
 
 STATUS_KEYS = ("stage", "next_step", "findings", "domain")
+CELL_LIMIT = 50_000  # characters in one Google Sheets cell; a longer write is refused
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
@@ -45,8 +46,8 @@ def render_status(evaluation: RowEvaluation, texts: Texts, layout: Layout) -> St
     return StatusCells(
         stage=texts.stage(evaluation.stage),
         next_step=texts.next_step(evaluation),
-        findings="\n".join(lines),
-        domain=domain,
+        findings=clip("\n".join(lines), CELL_LIMIT),
+        domain=clip(domain, CELL_LIMIT),
     )
 
 

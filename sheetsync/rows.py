@@ -13,7 +13,6 @@ import secrets
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import tzinfo
 from typing import Any, TypeVar
 
@@ -79,13 +78,19 @@ def parse_rows(
     tz: tzinfo,
     fingerprint: Fingerprinter,
 ) -> list[ClientRow]:
-    parsed = [_parse_row(n, cells, layout, tz, fingerprint) for n, cells in data_rows(rows, layout)]
-    return _with_history_keys(parsed)
+    found = data_rows(rows, layout)
+    col = layout.columns["client"]
+    keys = history_keys([text_of(c[col]) if col < len(c) else None for _, c in found])
+    return [
+        _parse_row(n, cells, history_key, layout, tz, fingerprint)
+        for (n, cells), history_key in zip(found, keys, strict=True)
+    ]
 
 
 def _parse_row(
     number: int,
     cells: Sequence[CellValue],
+    history_key: str | None,
     layout: Layout,
     tz: tzinfo,
     fingerprint: Fingerprinter,
@@ -140,7 +145,7 @@ def _parse_row(
     }
     return ClientRow(
         row=number,
-        key=None,
+        key=history_key,
         client=client,
         email_type=email_type,
         email_type_inferred=inferred,
@@ -161,16 +166,15 @@ def _invalid(findings: list[Finding]) -> set[str]:
     return {f.column for f in findings if f.column}
 
 
-def _with_history_keys(rows: list[ClientRow]) -> list[ClientRow]:
+def history_keys(clients: Sequence[str | None]) -> list[str | None]:
     """Key each named row by its normalized name; repeats get '#2', '#3' in sheet order."""
     seen: Counter[str] = Counter()
-    keyed = []
-    for row in rows:
-        if row.client is None:
-            keyed.append(row)
+    keys: list[str | None] = []
+    for client in clients:
+        if client is None:
+            keys.append(None)
             continue
-        base = client_key(row.client)
+        base = client_key(client)
         seen[base] += 1
-        key = base if seen[base] == 1 else f"{base}#{seen[base]}"
-        keyed.append(replace(row, key=key))
-    return keyed
+        keys.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return keys

@@ -28,6 +28,7 @@ from .rows import client_key
 from .settings import Thresholds
 from .values import MANAGING_ACCOUNT_ADDRESS, fold, is_start_package
 
+MAX_LISTED_ROWS = 10  # rows named in a duplicate finding
 GMAIL_USERNAME_MAX = 30  # Gmail usernames are 6-30 characters
 CREATED_SUFFIX = ".marketing"
 _LEGAL_FORMS = {"kft", "bt", "zrt", "nyrt", "kkt", "ev", "rt", "kht", "nonprofit"}
@@ -110,9 +111,17 @@ def _duplicates(rows: Sequence[ClientRow]) -> dict[int, list[Finding]]:
     ):
         for numbers in groups.values():
             for number in numbers if len(numbers) > 1 else ():
-                others = ", ".join(str(n) for n in numbers if n != number)
-                out[number].append(Finding(code, column, {"rows": others}))
+                out[number].append(Finding(code, column, {"rows": _other_rows(numbers, number)}))
     return out
+
+
+def _other_rows(numbers: Sequence[int], number: int) -> str:
+    """The other rows of a duplicate group, the first few only: a pasted block of
+    thousands of copies would otherwise cost time and memory by the square of its size."""
+    others = [n for n in numbers[: MAX_LISTED_ROWS + 1] if n != number][:MAX_LISTED_ROWS]
+    text = ", ".join(str(n) for n in others)
+    more = len(numbers) - 1 - len(others)
+    return f"{text} (+{more})" if more else text
 
 
 def _day(moment: datetime) -> str:

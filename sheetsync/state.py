@@ -311,7 +311,10 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        db.execute("ROLLBACK")
+        # SQLite rolls back by itself on some errors (a full disk, I/O errors); a second
+        # ROLLBACK would then fail and hide the error that matters.
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
 

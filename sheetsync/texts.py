@@ -13,6 +13,9 @@ from datetime import date, datetime
 from .model import Code, DomainVerdict, Finding, RowEvaluation, Severity, Stage, Verdict
 
 Locale = str
+# A value quoted from the sheet (a package name, a header) is cut to this length: a
+# pasted 50,000-character cell must not make a status cell too long for Google Sheets.
+PARAM_LIMIT = 200
 
 STAGES: Mapping[Locale, Mapping[Stage, str]] = {
     "hu": {
@@ -234,7 +237,7 @@ class Texts:
     def finding(self, finding: Finding, labels: Mapping[str, str]) -> str:
         params = self._params(finding.params)
         if finding.column:
-            params["column_label"] = labels.get(finding.column, finding.column)
+            params["column_label"] = clip(labels.get(finding.column, finding.column))
         message = FINDINGS[self.locale][finding.code].format_map(_Lenient(params))
         if finding.code == Code.INVALID_VALUE and finding.column:
             message = f"{params['column_label']}: {message}"
@@ -265,7 +268,7 @@ class Texts:
 
     def _params(self, params: Mapping[str, str]) -> dict[str, str]:
         words = _PARAM_TEXTS[self.locale]
-        out = dict(params)
+        out = {key: clip(value) for key, value in params.items()}
         for key, value in params.items():
             if key.endswith("_date"):
                 out[key] = self.day(date.fromisoformat(value))
@@ -275,6 +278,11 @@ class Texts:
             if key in params:
                 out[f"{key}_text"] = words.get(params[key], params[key]).format_map(_Lenient(out))
         return out
+
+
+def clip(text: str, limit: int = PARAM_LIMIT) -> str:
+    """At most `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _Lenient(dict[str, str]):

@@ -37,6 +37,8 @@ def fold(text: str) -> str:
 
 def text_of(value: CellValue) -> str | None:
     """The cell as trimmed text; None when it is empty or only whitespace."""
+    if type(value) is str:  # the common case first: called for every cell of every row
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -265,6 +267,7 @@ def parse_managing_account(value: CellValue) -> ManagingAccount | None:
     return ManagingAccount(answer)
 
 
+@lru_cache(maxsize=4096)
 def is_start_package(package: str) -> bool:
     """`Start`, in any case, alone or with `csomag`/`package` around it."""
     words = re.sub(r"[-:,.;]", " ", fold(package)).split()

@@ -38,6 +38,7 @@ ACCOUNT = "sheetsync@agency-project.iam.gserviceaccount.com"
 KEY = "1FakeSpreadsheetKey_0123456789abcdefgh"
 
 GET_META, BATCH_GET = "spreadsheets.get", "values.batchGet"
+CELL_LIMIT = 50_000  # characters per cell, as the real API enforces
 VALUES_UPDATE, STRUCTURE_UPDATE = "values.batchUpdate", "spreadsheets.batchUpdate"
 
 HTML_502 = (
@@ -299,6 +300,11 @@ class FakeSheetsApi:
             sheet, (r1, c1, r2, c2) = self._locate(data["range"], writing=True)
             values = data.get("values", [])
             for i, row in enumerate(values):
+                if any(isinstance(v, str) and len(v) > CELL_LIMIT for v in row):
+                    raise _BadRequest(
+                        f"Your input contains more than the maximum of {CELL_LIMIT} characters "
+                        "in a single cell."
+                    )
                 if r1 + i > r2 or c1 + len(row) - 1 > c2:
                     raise _BadRequest(
                         f"Requested writing within range [{data['range']}], but tried writing "

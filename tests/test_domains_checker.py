@@ -34,7 +34,11 @@ def test_no_minute_ever_sees_more_queries_than_the_servers_rate_limit(tmp_path: 
         starts.append(fake.clock())
         return rdap_fixture("not_found.json")
 
-    settings = live_settings(tmp_path, rdap_servers=EU_MIRROR, rate_limits={"eu": 15})
+    # Three windows (each a minute plus the safety margin) need more than the default
+    # two-minute budget.
+    settings = live_settings(
+        tmp_path, rdap_servers=EU_MIRROR, rate_limits={"eu": 15}, pass_budget_seconds=180
+    )
     verdicts = make_checker(settings, fake, answer).check(names("eu", 40))
     assert len(starts) == 40 and all(v.verdict == Verdict.AVAILABLE for v in verdicts.values())
     for first in starts:

@@ -11,6 +11,10 @@ from datetime import datetime, timedelta
 
 Sleep = Callable[[float], Awaitable[None]]
 WINDOW = timedelta(minutes=1)
+# The server counts a query when it arrives, by its own clock: a start exactly a minute
+# after the first would often land inside its window and be refused (with a 429 that
+# costs a long pause). Keeping this much further apart never reaches its limit.
+MARGIN = timedelta(seconds=1)
 
 
 class RateWindow:
@@ -28,10 +32,10 @@ class RateWindow:
         with self._lock:
             if self._paused_until is not None and now < self._paused_until:
                 return self._paused_until
-            while self._starts and self._starts[0] <= now - WINDOW:
+            while self._starts and self._starts[0] <= now - WINDOW - MARGIN:
                 self._starts.popleft()
             if len(self._starts) >= self.per_minute:
-                return self._starts[0] + WINDOW
+                return self._starts[0] + WINDOW + MARGIN
             self._starts.append(now)
             return None
 

@@ -187,7 +187,10 @@ class GoogleSheet:
         size = grid_size(str(found.get("range", "")))
         if size is not None and size != (grid.rows, grid.cols):
             self._remember(replace(grid, rows=size[0], cols=size[1]))
-        return [[_cell(v) for v in row] for row in found.get("values", [])]
+        return [
+            [v if type(v) in _PLAIN and v != "" else _cell(v) for v in row]
+            for row in found.get("values", [])
+        ]
 
     def _fetch_values(
         self,
@@ -354,6 +357,9 @@ def grid_size(a1: str) -> tuple[int, int] | None:
 
 def _unknown_range(exc: APIError) -> bool:
     return status_of(exc) == 400 and "Unable to parse range" in str(exc.error.get("message"))
+
+
+_PLAIN = frozenset({str, bool, int, float})  # JSON values kept as they are (but "")
 
 
 def _cell(value: Any) -> CellValue:

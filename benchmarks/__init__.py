@@ -1,0 +1,1 @@
+"""Benchmarks: sheetsync side by side with the usual approaches (`make bench`)."""

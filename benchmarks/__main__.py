@@ -1,0 +1,163 @@
+"""`make bench` / `python -m benchmarks [--quick] [--latency MS]`: print the tables
+(Markdown, ready for docs/benchmarks.md) and whether each target is met."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+
+from . import core, domain_checks, sheet_sync
+from .sheets_server import LoopbackSheets
+
+
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            model = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def fmt(value: float, approx: bool) -> str:
+    return f"{'≈' if approx else ''}{value:.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--latency", type=float, default=100, help="ms per request (100)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes")
+    parser.add_argument(
+        "--only", choices=["core", "sheets", "domains"], action="append", help="repeatable"
+    )
+    args = parser.parse_args(argv)
+    latency = args.latency / 1000
+    only = set(args.only or ["core", "sheets", "domains"])
+    sizes = (100, 1000) if args.quick else (100, 1000, 10_000)
+    fractions = (0.0, 0.5) if args.quick else (0.0, 0.01, 0.5)
+    cap = 5 if args.quick else 20
+    targets: list[tuple[str, bool, str]] = []
+
+    print(f"Machine: {machine()}\n")
+    if "core" in only:
+        rows = sizes[-1]
+        print(f"## The pure core at {rows:,} rows (no I/O, dry run), ms\n")
+        print("| pass | total | locate | parse | domains | evaluate | render | plan |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for run in core.run(rows):
+            p = run.phases
+            cells = " | ".join(f"{p.get(k, 0) * 1000:.0f}" for k in core.PHASES)
+            print(f"| {run.label} | {run.total * 1000:.0f} | {cells} |")
+        print()
+
+    if "sheets" in only:
+        print(f"## Sheet sync, {args.latency:.0f} ms per request\n")
+        print("| rows | edited | approach | requests | wall s | CPU s | peak MB | wall ÷ floor |")
+        print("|---:|---:|---|---:|---:|---:|---:|---:|")
+        with LoopbackSheets(latency) as server:
+            for rows in sizes:
+                for fraction in fractions:
+                    changed, results = sheet_sync.run_scenario(server, rows, fraction, cap)
+                    floor = results[0]
+                    for m in results:
+                        print(
+                            f"| {rows:,} | {changed:,} | {m.approach} | {m.requests:,} | "
+                            f"{fmt(m.wall, m.extrapolated)} | {fmt(m.cpu, m.extrapolated)} | "
+                            f"{m.peak_mb:.1f}{'*' if m.extrapolated else ''} | "
+                            f"{fmt(m.wall / floor.wall, m.extrapolated)} |"
+                        )
+                    targets.extend(sheet_targets(rows, fraction, results))
+                    sys.stdout.flush()
+        print(
+            "\n≈ extrapolated from the first requests of a one-request-per-row loop "
+            "(request counts exact); * peak of the capped run.\n"
+        )
+
+    if "domains" in only:
+        count, per_minute = (40, 60) if args.quick else (200, 60)
+        print(
+            f"## Domain checks: {count} names (half .hu over WHOIS, half .com over RDAP), "
+            f"{args.latency:.0f} ms per query, {per_minute} queries/minute per server\n"
+        )
+        bound, runs = domain_checks.run(count, latency, per_minute)
+        print("| approach | requests | wall s | answered | unknown | wall ÷ rate-limit bound |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for r in runs:
+            print(
+                f"| {r.approach} | {r.requests} | {r.wall:.2f} | {r.answered} | {r.unknown} | "
+                f"{r.wall / bound:.2f} |"
+            )
+        print(f"\nRate-limit bound for a polite client: {bound:.2f} s.\n")
+        warm = runs[1]
+        targets.append(
+            (
+                "warm domain checks send 0 requests",
+                warm.requests == 0,
+                f"{warm.requests} requests for {count} names",
+            )
+        )
+
+    if targets:
+        print("## Targets\n")
+        for name, met, detail in targets:
+            print(f"- {'MET' if met else 'NOT MET'}: {name} ({detail})")
+    return 0
+
+
+def sheet_targets(
+    rows: int, fraction: float, results: list[sheet_sync.Measured]
+) -> list[tuple[str, bool, str]]:
+    by = {m.approach: m for m in results}
+    steady = by["sheetsync (worker, steady)"]
+    cold = by["sheetsync (cold process)"]
+    floor = by["floor (fetch + decode once)"]
+    script = by["gspread script (update per changed row)"]
+    out = []
+    where = f"{rows:,} rows, {fraction:.0%} edited"
+    if fraction == 0:
+        out.append(
+            (
+                f"unchanged sheet = 1 request ({where})",
+                steady.requests == 1,
+                f"worker {steady.requests}, cold process {cold.requests}",
+            )
+        )
+    out.append(
+        (
+            f"sync ≤ 4 requests ({where})",
+            max(steady.requests, cold.requests) <= 4,
+            f"worker {steady.requests}, cold process {cold.requests}",
+        )
+    )
+    if rows == 1000 and fraction == 0.5:
+        ratio = script.requests / steady.requests
+        out.append(
+            (
+                "≥ 100× fewer requests than the per-row script at 1,000 rows / 50 %",
+                ratio >= 100,
+                f"{script.requests} vs {steady.requests}: {ratio:.0f}×",
+            )
+        )
+    if rows == 10_000:
+        ratio = steady.wall / floor.wall
+        out.append(
+            (
+                f"within 1.5× of the fetch-and-decode floor ({where})",
+                ratio <= 1.5,
+                f"{steady.wall:.2f} s vs {floor.wall:.2f} s: {ratio:.1f}×",
+            )
+        )
+        peak = max(steady.peak_mb, cold.peak_mb)
+        out.append((f"under 200 MB peak ({where})", peak < 200, f"{peak:.0f} MB"))
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

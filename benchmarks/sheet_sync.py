@@ -1,0 +1,295 @@
+"""Sheet sync, side by side: sheetsync vs the usual gspread script vs the no-code
+per-row pattern, and the floor (fetch and decode the values once).
+
+Every contender talks real HTTP to the same loopback Sheets server with the same
+per-request latency, starting from the same sheet: synced once, then a share of
+its rows edited by staff. All compute the same statuses with sheetsync's pure
+core, so what differs is the I/O pattern (and the script's own parsing).
+Loops of one request per row are capped and extrapolated linearly (each request
+is independent and sequential); their request counts are exact.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import gspread
+from google.auth.transport.requests import AuthorizedSession
+from google.oauth2.credentials import Credentials
+from gspread.utils import ValueRenderOption
+
+from sheetsync import values
+from sheetsync.domains import names
+from sheetsync.layout import Layout, column_letter, locate
+from sheetsync.plan import StatusCells, plan_writes, render_status
+from sheetsync.rows import ephemeral_fingerprinter, parse_rows
+from sheetsync.rules import Context, evaluate
+from sheetsync.settings import Settings
+from sheetsync.sheets.google import READ_OPTIONS, GoogleSheet, MetadataCache
+from sheetsync.sync import _check_domains, run_sync
+from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
+from sheetsync.texts import Texts
+
+from . import data
+from .sheets_server import GOOGLE, KEY, TITLE, LoopbackSheets
+
+NOW = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+SETTINGS = Settings(sheet={"path": "unused.xlsx"})  # only columns, texts and time zone
+
+
+class LoopMark:
+    """Where a one-request-per-row loop starts: what came before is not extrapolated."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+        self.marked = False
+
+    def mark(self) -> None:
+        self.wall, self.cpu, self.marked = time.perf_counter(), time.process_time(), True
+
+
+LOOP = LoopMark()
+
+
+@dataclass
+class Measured:
+    approach: str
+    requests: int
+    wall: float
+    cpu: float
+    peak_mb: float
+    extrapolated: bool = False
+    cells_written: int = 0
+
+
+def credentials() -> Credentials:
+    return Credentials(token="bench-token")  # type: ignore[no-untyped-call]  # no refresh, no expiry
+
+
+def new_session() -> AuthorizedSession:
+    return AuthorizedSession(credentials())  # type: ignore[no-untyped-call]
+
+
+def synced_sheet(rows: int) -> list[list[Any]]:
+    """A sheet of `rows` clients as a previous sync left it (status columns filled)."""
+    sheet = InMemorySheet(data.sheet(rows))
+    run_sync(sheet, InMemoryDomainChecker(), SETTINGS, FakeClock(NOW))
+    return sheet.rows
+
+
+def clear_caches() -> None:
+    """Forget what a long-running process would have memoized (a cold `sheetsync sync`)."""
+    for cached in (names.normalize_domain, values.fold, values.is_start_package):
+        cached.cache_clear()
+    values._valid_address.cache_clear()
+
+
+# -- the contenders ---------------------------------------------------------------------
+
+
+class SheetsyncContender:
+    """`run_sync` over the real GoogleSheet backend. Steady state = a worker process
+    (metadata and parser caches warm from earlier passes); cold = a fresh process."""
+
+    def __init__(self, server: LoopbackSheets, *, cold: bool) -> None:
+        self.server = server
+        self.cold = cold
+        self.name = "sheetsync (cold process)" if cold else "sheetsync (worker, steady)"
+        self.metadata = MetadataCache()
+
+    def prepare(self) -> None:
+        if self.cold:
+            self.metadata = MetadataCache()
+            clear_caches()
+        else:  # an earlier pass of the same worker: metadata cached, parsers warm
+            self._sheet().read()
+            run_sync(self._sheet(), InMemoryDomainChecker(), SETTINGS, FakeClock(NOW), dry_run=True)
+
+    def _sheet(self) -> GoogleSheet:
+        sheet = GoogleSheet(KEY, credentials(), worksheet=TITLE, metadata=self.metadata)
+        self.server.redirect(sheet._http.session)
+        return sheet
+
+    def run(self, cap: int) -> tuple[int, bool]:
+        result = run_sync(self._sheet(), InMemoryDomainChecker(), SETTINGS, FakeClock(NOW))
+        return result.outcome.cells_written, False
+
+
+class GspreadScript:
+    """What an agency writes first: open the sheet, get_all_records(), work out each
+    row's status, and `update` each changed row's status cells (one request per row)."""
+
+    name = "gspread script (update per changed row)"
+
+    def __init__(self, server: LoopbackSheets) -> None:
+        self.server = server
+
+    def prepare(self) -> None:
+        pass
+
+    def run(self, cap: int) -> tuple[int, bool]:
+        session = self.server.redirect(new_session())
+        client = gspread.Client(credentials(), session=session)
+        ws = client.open_by_key(KEY).worksheet(TITLE)
+        records = ws.get_all_records()
+        header = list(records[0].keys())
+        rows: list[list[Any]] = [header]
+        rows += [[None if r[h] == "" else r[h] for h in header] for r in records]
+        layout, status = core(rows)
+        plan = plan_writes(rows, layout, status, Texts("hu"), NOW)
+        stamp = Texts("hu").moment(NOW)
+        first = min(layout.status.values())
+        last = max(layout.status.values())
+        written = 0
+        LOOP.mark()
+        for i, write in enumerate(plan.rows):
+            if i == cap:
+                return written, True
+            texts = _status_row(layout, status.get(write.row), stamp)
+            a1 = f"{column_letter(first)}{write.row}:{column_letter(last)}{write.row}"
+            ws.update(values=[texts], range_name=a1)
+            written += len(texts)
+        return written, False
+
+
+class NoCodeFlow:
+    """The per-row pattern of no-code tools (a Zapier/Make scenario looping over rows):
+    for every row, one request to read it and one to update its status cells."""
+
+    name = "no-code flow (read + write per row)"
+
+    def __init__(self, server: LoopbackSheets) -> None:
+        self.server = server
+
+    def prepare(self) -> None:
+        pass
+
+    def run(self, cap: int) -> tuple[int, bool]:
+        session = self.server.redirect(new_session())
+        client = gspread.Client(credentials(), session=session)
+        ws = client.open_by_key(KEY).worksheet(TITLE)
+        header: list[Any] = list(ws.row_values(1))
+        stamp = Texts("hu").moment(NOW)
+        written = 0
+        LOOP.mark()
+        for number in range(2, ws.row_count + 1):
+            if number - 2 == cap:
+                return written, True
+            cells = ws.row_values(number, value_render_option=ValueRenderOption.unformatted)
+            if not cells:
+                break  # the flow stops at the first empty row
+            layout, status = core([header, [None if c == "" else c for c in cells]])
+            texts = _status_row(layout, status.get(2), stamp)
+            first, last = min(layout.status.values()), max(layout.status.values())
+            ws.update(
+                values=[texts],
+                range_name=f"{column_letter(first)}{number}:{column_letter(last)}{number}",
+            )
+            written += len(texts)
+        return written, False
+
+
+def core(rows: list[list[Any]]) -> tuple[Layout, dict[int, StatusCells]]:
+    """sheetsync's pure core, for the contenders that do their own I/O."""
+    layout = locate(rows, SETTINGS.columns, SETTINGS.status_columns)
+    parsed = parse_rows(rows, layout, SETTINGS.tz, ephemeral_fingerprinter())
+    verdicts = _check_domains(InMemoryDomainChecker(), parsed)
+    context = Context(now=NOW, thresholds=SETTINGS.thresholds, verdicts=verdicts)
+    evaluations = evaluate(parsed, context)
+    texts = Texts("hu")
+    return layout, {e.row.row: render_status(e, texts, layout) for e in evaluations}
+
+
+def _status_row(layout: Layout, status: StatusCells | None, stamp: str) -> list[str]:
+    by_key = status.by_key() if status else {}
+    texts = {col: by_key.get(key, "") for key, col in layout.status.items()}
+    texts[layout.status["changed_at"]] = stamp
+    first, last = min(layout.status.values()), max(layout.status.values())
+    return [texts.get(col, "") for col in range(first, last + 1)]
+
+
+def floor(server: LoopbackSheets) -> Callable[[int], tuple[int, bool]]:
+    """Fetch and decode the values once: no work, no write."""
+
+    def run(cap: int) -> tuple[int, bool]:
+        session = server.redirect(new_session())
+        url = f"{GOOGLE}/v4/spreadsheets/{KEY}/values:batchGet"
+        response = session.get(url, params={"ranges": f"'{TITLE}'", **READ_OPTIONS}, timeout=60)
+        response.raise_for_status()
+        rows = response.json()["valueRanges"][0].get("values", [])
+        assert rows
+        return 0, False
+
+    return run
+
+
+# -- measuring --------------------------------------------------------------------------
+
+
+def measure(
+    server: LoopbackSheets,
+    name: str,
+    sheet: list[list[Any]],
+    prepare: Callable[[], None],
+    run: Callable[[int], tuple[int, bool]],
+    cap: int,
+    exact_requests: Callable[[], int] | None = None,
+) -> Measured:
+    """One timed run, then the same run again under tracemalloc for the peak."""
+    server.load(sheet)
+    prepare()
+    server.load(sheet)  # counters from zero; the sheet as staff left it
+    gc.collect()
+    LOOP.marked = False
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    cells, capped = run(cap)
+    wall1, cpu1 = time.perf_counter(), time.process_time()
+    sent = sum(server.calls().values())
+    wall, cpu = wall1 - wall0, cpu1 - cpu0
+    if capped and exact_requests is not None:
+        # Setup as measured; the loop's requests scaled to the number it would send.
+        assert LOOP.marked
+        setup_requests = 3
+        looped = max(sent - setup_requests, 1)
+        scale = (exact_requests() - setup_requests) / looped
+        wall = (LOOP.wall - wall0) + (wall1 - LOOP.wall) * scale
+        cpu = (LOOP.cpu - cpu0) + (cpu1 - LOOP.cpu) * scale
+        sent = exact_requests()
+
+    server.load(sheet)
+    prepare()
+    server.load(sheet)
+    gc.collect()
+    tracemalloc.start()
+    run(cap)
+    peak = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    return Measured(name, sent, wall, cpu, peak, capped, cells)
+
+
+def run_scenario(
+    server: LoopbackSheets, rows: int, fraction: float, cap: int
+) -> tuple[int, list[Measured]]:
+    synced = synced_sheet(rows)
+    sheet = copy.deepcopy(synced)
+    changed = data.edit(sheet, fraction)
+    out = [measure(server, "floor (fetch + decode once)", sheet, lambda: None, floor(server), cap)]
+    for cold in (False, True):
+        contender = SheetsyncContender(server, cold=cold)
+        out.append(measure(server, contender.name, sheet, contender.prepare, contender.run, cap))
+    script = GspreadScript(server)
+    # open_by_key + worksheet(): 2 metadata reads; get_all_records: 1; then 1 per changed row.
+    out.append(
+        measure(server, script.name, sheet, script.prepare, script.run, cap, lambda: 3 + changed)
+    )
+    flow = NoCodeFlow(server)
+    # open + worksheet + header: 3; then 2 per row.
+    out.append(measure(server, flow.name, sheet, flow.prepare, flow.run, cap, lambda: 3 + 2 * rows))
+    return changed, out

@@ -1,0 +1,29 @@
+"""`make bench` is not part of the suite, but its machinery is: a tiny run with no
+latency keeps the benchmarks from rotting and checks the request counts they report."""
+
+from __future__ import annotations
+
+from benchmarks import domain_checks, sheet_sync
+from benchmarks.sheets_server import LoopbackSheets
+
+
+def test_a_tiny_sheet_benchmark_counts_the_requests_each_approach_sends() -> None:
+    with LoopbackSheets(latency=0.0) as server:
+        edited, results = sheet_sync.run_scenario(server, rows=12, fraction=0.5, cap=2)
+    by = {m.approach: m for m in results}
+    assert edited == 6
+    assert by["floor (fetch + decode once)"].requests == 1
+    assert by["sheetsync (worker, steady)"].requests == 3  # read, guard read, write
+    assert by["sheetsync (cold process)"].requests == 4  # + metadata
+    script = by["gspread script (update per changed row)"]
+    assert script.requests == 3 + edited and script.extrapolated
+    assert by["no-code flow (read + write per row)"].requests == 3 + 2 * 12
+
+
+def test_a_tiny_domain_benchmark_answers_everything_and_the_warm_pass_asks_nothing() -> None:
+    bound, runs = domain_checks.run(count=8, latency=0.0, per_minute=60)
+    cold, warm, sequential = runs
+    assert (cold.requests, cold.answered) == (8, 8)
+    assert (warm.requests, warm.answered) == (0, 8)
+    assert sequential.requests == 8
+    assert bound == 0.0
