@@ -12,6 +12,8 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -47,6 +49,21 @@ def _settings(config: str | None) -> Settings:
     settings = load_settings(path)
     log.debug("settings loaded from %s (sheet backend: %s)", path, settings.sheet.backend)
     return settings
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def format_option(help: str) -> Callable[[F], F]:
+    """`--format table|json`, the same on every command that reports."""
+    return click.option(
+        "--format",
+        "output",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help=help,
+    )
 
 
 config_option = click.option(
@@ -92,14 +109,7 @@ def cli(ctx: click.Context, verbose: int, log_level: str | None, log_format: str
 @cli.command()
 @config_option
 @click.option("--dry-run", is_flag=True, help="Compute and print; write nothing.")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table: readable summary; json: the machine-readable report.",
-)
+@format_option("table: readable summary; json: the machine-readable report.")
 def sync(config: str | None, dry_run: bool, output: str) -> None:
     """Run one sync pass over the sheet.
 
@@ -166,14 +176,7 @@ def domain() -> None:
     help="--live asks the registries (RDAP/WHOIS) whatever domains.checker says; "
     "--configured uses the configured checker (offline, file or live).",
 )
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table: one line per name; json: a list of objects.",
-)
+@format_option("table: one line per name; json: a list of objects.")
 def domain_check(config: str | None, names: tuple[str, ...], live: bool, output: str) -> None:
     """Check whether each NAME is free: verdict, source, reason and details.
 
@@ -296,14 +299,7 @@ def serve(config: str | None) -> None:
 
 @cli.command()
 @config_option
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table: readable; json: the same facts as /healthz.",
-)
+@format_option("table: readable; json: the same facts as /healthz.")
 @click.option("--runs", default=5, show_default=True, help="How many recent syncs to list.")
 def status(config: str | None, output: str, runs: int) -> None:
     """Print the worker's health from the state store: recent syncs and their outcome,
