@@ -18,8 +18,9 @@ from .metrics import Metrics, ObservedDomainChecker
 from .notify.port import Notifier
 from .notify.slack import SlackWebhookNotifier
 from .settings import Settings, SheetSettings
-from .sheets.google import GoogleSheet
+from .sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
 from .sheets.google_auth import GoogleCredentials, load_credentials
+from .sheets.metadata_file import FileMetadataCache
 from .sheets.port import SheetBackend
 from .sheets.retry import RetryPolicy
 from .sheets.workbook import WorkbookSheet
@@ -34,7 +35,12 @@ def utc_now() -> datetime:
 def sheet_backend(settings: Settings, observer: RequestObserver = NO_OBSERVER) -> SheetBackend:
     sheet = settings.sheet
     if sheet.backend == "google":
-        return google_sheet(sheet, observer=observer)
+        state = settings.state.path
+        if state is None:
+            return google_sheet(sheet, observer=observer)
+        # Beside the state store, so a fresh process (cron) skips the metadata request.
+        metadata = FileMetadataCache(state.with_name(state.name + ".sheets.json"))
+        return google_sheet(sheet, observer=observer, metadata=metadata)
     assert sheet.path is not None  # guaranteed by SheetSettings for the workbook backend
     return WorkbookSheet(sheet.path, sheet.worksheet)
 
@@ -43,6 +49,7 @@ def google_sheet(
     sheet: SheetSettings,
     credentials: GoogleCredentials | None = None,
     observer: RequestObserver = NO_OBSERVER,
+    metadata: MetadataCache = PROCESS_METADATA,
 ) -> GoogleSheet:
     """The Google backend; loads credentials (SheetAccessError naming the key file)."""
     key = sheet.spreadsheet_key
@@ -57,6 +64,7 @@ def google_sheet(
         timeout=sheet.timeout_seconds,
         retry=RetryPolicy(max_attempts=sheet.max_attempts, max_total=sheet.max_retry_seconds),
         observer=observer,
+        metadata=metadata,
     )
 
 
