@@ -60,7 +60,8 @@ FINDINGS: Mapping[Locale, Mapping[Code, str]] = {
         Code.INVALID_DOMAIN: "Érvénytelen domain név: {reason_text}",
         Code.DUPLICATE_DOMAIN: "Ugyanez a domain szerepel a(z) {rows}. sorban is",
         Code.DOMAIN_TAKEN: "A(z) {domain} domain FOGLALT – vásárlás előtt válassz másikat",
-        Code.DOMAIN_UNVERIFIED: "A domain foglaltságát most nem sikerült ellenőrizni ({reason})",
+        Code.DOMAIN_UNVERIFIED: "A domain foglaltságát most nem sikerült ellenőrizni "
+        "(technikai ok: {reason})",
         Code.DOMAIN_NOT_REGISTERED: "A(z) {domain} igénylése „Sikeres”, de a domain még mindig "
         "szabadnak látszik",
         Code.DOMAIN_APPLICATION_FAILED: "A domain igénylés sikertelen",
@@ -88,7 +89,8 @@ FINDINGS: Mapping[Locale, Mapping[Code, str]] = {
         Code.INVALID_DOMAIN: "Not a valid domain name: {reason_text}",
         Code.DUPLICATE_DOMAIN: "The same domain is also on row(s) {rows}",
         Code.DOMAIN_TAKEN: "The domain {domain} is TAKEN – choose another before buying",
-        Code.DOMAIN_UNVERIFIED: "Could not check whether the domain is free ({reason})",
+        Code.DOMAIN_UNVERIFIED: "Could not check whether the domain is free "
+        "(technical reason: {reason})",
         Code.DOMAIN_NOT_REGISTERED: "The application for {domain} says “Sikeres”, but the "
         "domain still shows as free",
         Code.DOMAIN_APPLICATION_FAILED: "The domain application failed",

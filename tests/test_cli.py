@@ -69,7 +69,7 @@ def test_json_report_follows_the_contract(config: Path, capsys: pytest.CaptureFi
             "severity": "warning",
             "column": "Domain",
             "message": "A domain foglaltságát most nem sikerült ellenőrizni "
-            "(domain checks are off)",
+            "(technikai ok: domain checks are off)",
         }
     ]
     assert second["domain"]["ascii"] == "beta.hu" and second["domain"]["verdict"] == "unknown"
