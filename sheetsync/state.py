@@ -92,12 +92,18 @@ class StateStore(Protocol):
         ...
 
 
+_ROW_TABLES = ("client_rows", "first_seen", "fingerprints", "credential_changes")
+
+
 class SqliteStateStore:
     def __init__(self, path: Path, key_path: Path | None = None) -> None:
         self.path = Path(path)
         self.key_path = key_path or self.path.with_name(self.path.name + ".key")
         self._key = _load_or_create_key(self.key_path)
         self._checked = False
+        # The client rows as the database holds them after our last load or save: a save
+        # writes only what differs (a pass under the sync lock loads, then saves).
+        self._stored: Mapping[str, RowMemory] | None = None
 
     @property
     def fingerprint(self) -> Fingerprinter:
@@ -121,7 +127,12 @@ class SqliteStateStore:
         try:
             self._save(state, run)
         except sqlite3.Error as exc:
+            self._stored = None
             raise StateError(f"cannot save the state store {self.path}: {exc}") from None
+        except BaseException:
+            self._stored = None  # unsure what the database holds: the next save writes all
+            raise
+        self._stored = dict(state.rows)
 
     def _load(self) -> WorkerState:
         with self.connect() as db:
@@ -142,17 +153,20 @@ class SqliteStateStore:
             changes = _grouped(
                 db.execute("SELECT key, column_key, detected_at FROM credential_changes")
             )
+        loaded = {
+            key: RowMemory(
+                row=memory.row,
+                status=memory.status,
+                first_seen={f: _time(at) for f, at in facts.get(key, {}).items()},
+                fingerprints=prints.get(key, {}) if same_key else {},
+                credential_changes={c: _time(at) for c, at in changes.get(key, {}).items()},
+            )
+            for key, memory in rows.items()
+        }
+        # Discarded fingerprints are still in the database: the next save rewrites all.
+        self._stored = loaded if same_key else None
         return WorkerState(
-            rows={
-                key: RowMemory(
-                    row=memory.row,
-                    status=memory.status,
-                    first_seen={f: _time(at) for f, at in facts.get(key, {}).items()},
-                    fingerprints=prints.get(key, {}) if same_key else {},
-                    credential_changes={c: _time(at) for c, at in changes.get(key, {}).items()},
-                )
-                for key, memory in rows.items()
-            },
+            rows=loaded,
             last_report=meta.get("last_report"),
             last_report_at=_maybe_time(meta.get("last_report_at")),
             last_digest_at=_maybe_time(meta.get("last_digest_at")),
@@ -160,10 +174,20 @@ class SqliteStateStore:
         )
 
     def _save(self, state: WorkerState, run: RunRecord | None) -> None:
+        stored = self._stored
         with self.connect() as db, _transaction(db):
-            for table in ("client_rows", "first_seen", "fingerprints", "credential_changes"):
-                db.execute(f"DELETE FROM {table}")  # fixed table names
-            for key, memory in state.rows.items():
+            if stored is None:
+                for table in _ROW_TABLES:
+                    db.execute(f"DELETE FROM {table}")  # fixed table names
+                changed = list(state.rows)
+            else:
+                gone = [(key,) for key in stored.keys() - state.rows.keys()]
+                changed = [k for k, memory in state.rows.items() if stored.get(k) != memory]
+                for table in _ROW_TABLES:
+                    db.executemany(f"DELETE FROM {table} WHERE key = ?", gone)
+                    db.executemany(f"DELETE FROM {table} WHERE key = ?", [(k,) for k in changed])
+            for key in changed:
+                memory = state.rows[key]
                 status = _status_json(memory.status)
                 db.execute("INSERT INTO client_rows VALUES (?, ?, ?)", (key, memory.row, status))
                 db.executemany(
@@ -219,6 +243,7 @@ class SqliteStateStore:
             db.close()
 
     def _open_checked(self) -> None:
+        self._stored = None  # a (re)built database holds nothing we remember
         if not self.path.exists():
             log.warning("state store %s not found: starting a new one (no memory yet)", self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sheetsync.history import Failure, RowMemory, WorkerState
 from sheetsync.model import DomainVerdict, Verdict
@@ -129,3 +131,60 @@ def test_the_verdict_cache_answers_until_expiry(tmp_path: Path) -> None:
     again = SqliteStateStore(tmp_path / "s.sqlite").verdict_cache()
     assert again.get("x.hu", T0 + timedelta(minutes=59)) == verdict
     assert again.get("x.hu", T0 + timedelta(hours=1)) is None
+
+
+# -- incremental saves: a pass rewrites only the clients whose memory changed ------------
+
+row_memories = st.builds(
+    RowMemory,
+    row=st.integers(2, 50),
+    status=st.none() | st.builds(StatusCells, st.text(max_size=5), st.text(max_size=5),
+                                 st.text(max_size=5), st.text(max_size=5)),
+    first_seen=st.dictionaries(st.sampled_from(["card-unpaid", "invoice-unpaid"]),
+                               st.just(T0) | st.just(T0 + timedelta(hours=3)), max_size=2),
+    fingerprints=st.dictionaries(st.sampled_from(["email_password", "hosting_password"]),
+                                 st.sampled_from(["aa" * 32, "bb" * 32]), max_size=2),
+)  # fmt: skip
+states = st.builds(
+    WorkerState, rows=st.dictionaries(st.sampled_from(list("abcdef")), row_memories, max_size=6)
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(history=st.lists(states, min_size=1, max_size=5))
+def test_passes_of_load_then_save_always_leave_exactly_the_last_state(
+    tmp_path_factory: pytest.TempPathFactory, history: list[WorkerState]
+) -> None:
+    path = tmp_path_factory.mktemp("store") / "s.sqlite"
+    worker = SqliteStateStore(path)  # one long-lived store, as in `serve`
+    for state in history:
+        worker.load()
+        worker.save(state)
+        assert SqliteStateStore(path).load().rows == state.rows  # as a new process sees it
+
+
+def test_an_unchanged_client_is_not_rewritten(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    store.save(a_state())
+    store.load()
+    with sqlite3.connect(store.path) as db:  # a marker that only a rewrite would remove
+        db.execute(
+            "INSERT INTO first_seen VALUES ('kovács pékség kft.', 'marker', ?)", (T0.isoformat(),)
+        )
+    store.save(a_state())
+    facts = SqliteStateStore(store.path).load().rows["kovács pékség kft."].first_seen
+    assert "marker" in facts
+
+
+def test_fingerprints_discarded_for_a_new_key_are_deleted_at_the_next_save(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sqlite"
+    SqliteStateStore(path).save(a_state())
+    (tmp_path / "s.sqlite.key").unlink()  # a new install key: old fingerprints are useless
+    store = SqliteStateStore(path)
+    loaded = store.load()
+    assert loaded.rows["kovács pékség kft."].fingerprints == {}
+    store.save(loaded)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM fingerprints").fetchone() == (0,)
