@@ -23,6 +23,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from sheetsync.layout import column_index, column_letter
+
 GOOGLE = "https://sheets.googleapis.com"
 KEY = "1BenchSpreadsheetKey_0123456789abcdefgh"
 TITLE = "Ügyfelek"
@@ -97,26 +99,15 @@ class SheetState:
         end = end or start
         m1, m2 = _CELL.match(start.replace("$", "")), _CELL.match(end.replace("$", ""))
         assert m1 and m2, a1
-        c1 = _col(m1.group(1)) if m1.group(1) else 0
+        c1 = column_index(m1.group(1)) if m1.group(1) else 0
         r1 = int(m1.group(2)) if m1.group(2) else 1
-        c2 = _col(m2.group(1)) if m2.group(1) else self.cols - 1
+        c2 = column_index(m2.group(1)) if m2.group(1) else self.cols - 1
         r2 = int(m2.group(2)) if m2.group(2) else self.rows
         return r1, c1, r2, c2
 
 
-def _col(letters: str) -> int:
-    n = 0
-    for letter in letters:
-        n = n * 26 + ord(letter) - 64
-    return n - 1
-
-
 def _a1(row: int, col: int) -> str:
-    letters, index = "", col + 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row}"
+    return f"{column_letter(col)}{row}"
 
 
 def make_handler(state: SheetState, latency: float) -> type[BaseHTTPRequestHandler]:

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
-from sheetsync.layout import column_letter
+from sheetsync.layout import column_index, column_letter
 from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import SCOPES
 from sheetsync.sheets.retry import Pacer, RetryPolicy
@@ -397,18 +397,11 @@ def _bounds(cells: str, sheet: FakeWorksheet, a1: str) -> tuple[int, int, int, i
     m1, m2 = _CELL.match(start), _CELL.match(end)
     if not m1 or not m2 or not (start and end):
         raise _BadRequest(f"Unable to parse range: {a1}")
-    c1 = _col(m1.group(1)) if m1.group(1) else 0
+    c1 = column_index(m1.group(1)) if m1.group(1) else 0
     r1 = int(m1.group(2)) if m1.group(2) else 1
-    c2 = _col(m2.group(1)) if m2.group(1) else sheet.col_count - 1
+    c2 = column_index(m2.group(1)) if m2.group(1) else sheet.col_count - 1
     r2 = int(m2.group(2)) if m2.group(2) else sheet.row_count
     return r1, c1, r2, c2
-
-
-def _col(letters: str) -> int:
-    n = 0
-    for letter in letters:
-        n = n * 26 + ord(letter) - 64
-    return n - 1
 
 
 def _a1(row: int, col: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sheetsync.errors import SheetLayoutError
-from sheetsync.layout import column_letter, locate
+from sheetsync.layout import column_index, column_letter, locate
 from sheetsync.settings import ColumnHeaders, StatusHeaders
 
 COLUMNS, STATUS = ColumnHeaders(), StatusHeaders()
@@ -80,3 +80,4 @@ def test_existing_status_columns_are_reused_and_only_missing_ones_appended() -> 
 @pytest.mark.parametrize(("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ")])
 def test_column_letters(index: int, letters: str) -> None:
     assert column_letter(index) == letters
+    assert column_index(letters) == index

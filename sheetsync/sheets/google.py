@@ -25,7 +25,7 @@ from gspread.http_client import HTTPClient
 
 from ..errors import SheetAccessError
 from ..instrument import NO_OBSERVER, RequestObserver
-from ..layout import column_letter
+from ..layout import column_index, column_letter
 from ..settings import header_key
 from ..values import CellValue
 from .google_errors import Target, api_message, classify, status_of, translate
@@ -349,10 +349,7 @@ def grid_size(a1: str) -> tuple[int, int] | None:
     found = _RANGE_END.search(a1)
     if not found:
         return None
-    cols = 0
-    for letter in found.group(1):
-        cols = cols * 26 + ord(letter) - 64
-    return int(found.group(2)), cols
+    return int(found.group(2)), column_index(found.group(1)) + 1
 
 
 def _unknown_range(exc: APIError) -> bool:
