@@ -34,16 +34,16 @@ CREATED_SUFFIX = ".marketing"
 _LEGAL_FORMS = {"kft", "bt", "zrt", "nyrt", "kkt", "ev", "rt", "kht", "nonprofit"}
 
 
+CredentialChanges = Mapping[str, Sequence[tuple[str, datetime]]]  # row key -> (column, when)
+
+
 @dataclass(frozen=True)
 class Context:
     now: datetime
     thresholds: Thresholds = field(default_factory=Thresholds)
     verdicts: Mapping[str, DomainVerdict] = field(default_factory=dict)  # by ASCII domain
     first_seen: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
-    credential_changes: Mapping[str, Sequence[tuple[str, datetime]]] = field(default_factory=dict)
-
-
-CredentialChanges = Mapping[str, Sequence[tuple[str, datetime]]]
+    credential_changes: CredentialChanges = field(default_factory=dict)
 
 
 def credential_changes(
