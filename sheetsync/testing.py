@@ -6,9 +6,13 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from .history import WorkerState
 from .model import DomainName, DomainVerdict, Verdict
+from .notify.port import Message
+from .rows import Fingerprinter, hmac_fingerprinter
 from .sheets.guard import resolve, view_of_rows
 from .sheets.port import SheetSnapshot, WriteOutcome, WritePlan
+from .state import RunRecord
 from .values import CellValue
 
 
@@ -115,3 +119,44 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class InMemoryStateStore:
+    """The state store in a variable. `fail_save` is raised by the next save (once), to
+    play a crash or a full disk between the sheet write and the state save."""
+
+    def __init__(self, key: bytes = b"sheetsync-test-key-0123456789abc") -> None:
+        self.state = WorkerState()
+        self.runs: list[RunRecord] = []
+        self.saves = 0
+        self.fail_save: BaseException | None = None
+        self._key = key
+
+    @property
+    def fingerprint(self) -> Fingerprinter:
+        return hmac_fingerprinter(self._key)
+
+    def load(self) -> WorkerState:
+        return self.state
+
+    def save(self, state: WorkerState, run: RunRecord | None = None) -> None:
+        if self.fail_save is not None:
+            error, self.fail_save = self.fail_save, None
+            raise error
+        self.state = state
+        self.saves += 1
+        if run is not None:
+            self.runs.append(run)
+
+
+class RecordingNotifier:
+    """Keeps every message it is asked to send; `fail` makes sends raise."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+        self.fail: Exception | None = None
+
+    def send(self, message: Message) -> None:
+        if self.fail is not None:
+            raise self.fail
+        self.sent.append(message)
