@@ -208,3 +208,6 @@ class RowEvaluation:
     findings: tuple[Finding, ...]
     domain_verdict: DomainVerdict | None
     observed_facts: frozenset[str]  # facts whose first-seen time the worker keeps
+    # The last moment this evaluation holds for on time alone: a time threshold it
+    # checked trips right after it. None when no threshold can still trip.
+    valid_until: datetime | None = None

@@ -6,7 +6,7 @@ A row's status cells are written only when their text changes; the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,7 +60,7 @@ def identity_of(cells: Sequence[CellValue], layout: Layout) -> Identity:
 def plan_writes(
     rows: Sequence[Sequence[CellValue]],
     layout: Layout,
-    desired: dict[int, StatusCells],
+    desired: Mapping[int, StatusCells],
     texts: Texts,
     now: datetime,
 ) -> WritePlan:

@@ -10,7 +10,8 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import TypeGuard
 
 from .model import (
     Application,
@@ -92,11 +93,12 @@ def is_created_pattern(address: str) -> bool:
 
 def evaluate(rows: Sequence[ClientRow], ctx: Context) -> list[RowEvaluation]:
     """Evaluate every row; duplicate clients and domains are found across rows."""
-    cross = _duplicates(rows)
-    return [_evaluate_row(row, ctx, cross.get(row.row, [])) for row in rows]
+    cross = duplicates(rows)
+    return [evaluate_row(row, ctx, cross.get(row.row, [])) for row in rows]
 
 
-def _duplicates(rows: Sequence[ClientRow]) -> dict[int, list[Finding]]:
+def duplicates(rows: Sequence[ClientRow]) -> dict[int, list[Finding]]:
+    """The cross-row findings (duplicate clients and domains), by sheet row."""
     by_client: dict[str, list[int]] = defaultdict(list)
     by_domain: dict[str, list[int]] = defaultdict(list)
     for row in rows:
@@ -136,22 +138,32 @@ class _Row:
         self.ctx = ctx
         self.findings: list[Finding] = list(row.parse_findings)
         self.facts: set[str] = set()
+        self.valid_until: datetime | None = None
 
     def add(self, code: Code, column: str | None = None, **params: str) -> None:
         self.findings.append(Finding(code, column, params))
 
-    def since(self, fact: str) -> datetime:
-        """When the worker first saw `fact` on this row (now, if never before)."""
+    def since(self, fact: str) -> datetime | None:
+        """When the worker first saw `fact` on this row; None when this pass is the first
+        (or the row has no history key): then no time has passed yet."""
         self.facts.add(fact)
         if self.row.key is None:
-            return self.ctx.now
-        return self.ctx.first_seen.get((self.row.key, fact), self.ctx.now)
+            return None
+        return self.ctx.first_seen.get((self.row.key, fact))
 
-    def older_than(self, moment: datetime, limit: timedelta) -> bool:
-        return self.ctx.now - moment > limit
+    def older_than(self, moment: datetime | None, limit: timedelta) -> TypeGuard[datetime]:
+        if moment is None:
+            return False
+        if self.ctx.now - moment > limit:
+            return True  # and stays so: time only moves on
+        # In UTC: wall-clock arithmetic in a local zone would be an hour off across DST.
+        trips = moment.astimezone(UTC) + limit
+        if self.valid_until is None or trips < self.valid_until:
+            self.valid_until = trips
+        return False
 
 
-def _evaluate_row(row: ClientRow, ctx: Context, cross: list[Finding]) -> RowEvaluation:
+def evaluate_row(row: ClientRow, ctx: Context, cross: Sequence[Finding]) -> RowEvaluation:
     r = _Row(row, ctx)
     if row.client is None:
         r.add(Code.MISSING_CLIENT_NAME, "client")
@@ -186,7 +198,7 @@ def _evaluate_row(row: ClientRow, ctx: Context, cross: list[Finding]) -> RowEval
     # 4. package + domain
     if row.package and not is_start_package(row.package):
         r.add(Code.PACKAGE_NOT_START, "package", package=row.package)
-    verdict = _verdict(row, ctx)
+    verdict = verdict_for(row, ctx)
     application = row.application
     undecided = application in (None, Application.FAILED)
     taken = verdict is not None and verdict.verdict == Verdict.REGISTERED and undecided
@@ -245,10 +257,12 @@ def _evaluate_row(row: ClientRow, ctx: Context, cross: list[Finding]) -> RowEval
         findings=tuple(r.findings),
         domain_verdict=verdict,
         observed_facts=frozenset(r.facts),
+        valid_until=r.valid_until,
     )
 
 
-def _verdict(row: ClientRow, ctx: Context) -> DomainVerdict | None:
+def verdict_for(row: ClientRow, ctx: Context) -> DomainVerdict | None:
+    """The verdict a row's status depends on (None when it depends on none)."""
     if row.domain is None or not needs_domain_check(row):
         return None
     return ctx.verdicts.get(row.domain.ascii)

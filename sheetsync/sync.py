@@ -10,13 +10,14 @@ import gc
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .domains.port import DomainChecker
 from .layout import Layout, locate
 from .model import ClientRow, DomainName, DomainVerdict, RowEvaluation, Verdict
 from .plan import StatusCells, plan_writes, render_status
+from .reuse import Parsed, PassMemo, WorkedOut, earliest_expiry, setup_of
 from .rows import Fingerprinter, ephemeral_fingerprinter, parse_rows
 from .rules import Context, credential_changes, evaluate, needs_domain_check
 from .settings import Settings
@@ -70,15 +71,25 @@ def run_sync(
     dry_run: bool = False,
     memory: Memory = Memory(),
     fingerprint: Fingerprinter | None = None,
+    memo: PassMemo | None = None,
 ) -> SyncResult:
+    """One pass. With a `memo` (a worker's, kept between its passes) the previous
+    pass's parse and evaluation are reused while nothing they depend on changed."""
     started = clock().astimezone(settings.tz)
     snapshot = sheet.read()
-    with gc_paused():
-        layout = locate(
-            snapshot.rows, settings.columns, settings.status_columns, settings.sheet.header_row
-        )
-        fingerprinter = fingerprint or ephemeral_fingerprinter()
-        rows = parse_rows(snapshot.rows, layout, settings.tz, fingerprinter)
+    fingerprinter = fingerprint or ephemeral_fingerprinter()
+    setup = setup_of(settings, fingerprinter)
+    parsed = memo.parsed(snapshot.version, setup) if memo else None
+    if parsed is None:
+        with gc_paused():
+            layout = locate(
+                snapshot.rows, settings.columns, settings.status_columns, settings.sheet.header_row
+            )
+            rows = parse_rows(snapshot.rows, layout, settings.tz, fingerprinter)
+        if snapshot.version is not None:
+            parsed = Parsed(snapshot.version, setup, layout, tuple(rows))
+    else:
+        layout, rows = parsed.layout, list(parsed.rows)
     verdicts = _check_domains(checker, rows)
     shown_for = timedelta(hours=settings.thresholds.credential_changed_hours)
     changes = credential_changes(
@@ -92,11 +103,20 @@ def run_sync(
         credential_changes=changes,
     )
     texts = Texts(settings.locale)
-    with gc_paused():
-        evaluations = evaluate(rows, context)
-        status = {e.row.row: render_status(e, texts, layout) for e in evaluations}
-        plan = plan_writes(snapshot.rows, layout, status, texts, started)
+    known = memo.worked_out(parsed, context) if memo and parsed else None
+    if known is None:
+        with gc_paused():
+            evaluations = tuple(evaluate(rows, context))
+            rendered = {e.row.row: render_status(e, texts, layout) for e in evaluations}
+            plan = plan_writes(snapshot.rows, layout, rendered, texts, started)
+        known = WorkedOut(context, evaluations, rendered, plan, earliest_expiry(evaluations))
+    elif not known.plan.is_empty:  # not written last time: plan again, stamped now
+        replanned = plan_writes(snapshot.rows, layout, known.status, texts, started)
+        known = replace(known, plan=replanned)
+    evaluations, status, plan = known.evaluations, known.status, known.plan
     outcome = WriteOutcome() if dry_run else sheet.write(plan)
+    if memo is not None:
+        memo.remember(parsed, known)
     if outcome.note:
         log.warning("sync left rows for the next pass: %s", outcome.note)
     urls = {e.row.row: url for e in evaluations if (url := sheet.row_url(e.row.row))}
@@ -106,7 +126,7 @@ def run_sync(
         finished_at=clock().astimezone(settings.tz),
         dry_run=dry_run,
         layout=layout,
-        evaluations=tuple(evaluations),
+        evaluations=evaluations,
         status=status,
         plan=plan,
         outcome=outcome,

@@ -11,7 +11,7 @@ from .model import DomainName, DomainVerdict, Verdict
 from .notify.port import Message
 from .rows import Fingerprinter, hmac_fingerprinter
 from .sheets.guard import resolve, view_of_rows
-from .sheets.port import SheetSnapshot, WriteOutcome, WritePlan
+from .sheets.port import SheetSnapshot, WriteOutcome, WritePlan, version_of
 from .state import RunRecord
 from .values import CellValue
 
@@ -41,7 +41,8 @@ class InMemorySheet:
         self.reads += 1
         if self.fail_read:
             raise self.fail_read
-        return SheetSnapshot(title=self.title, rows=copy.deepcopy(self.rows))
+        rows = copy.deepcopy(self.rows)
+        return SheetSnapshot(title=self.title, rows=rows, version=version_of(rows))
 
     def write(self, plan: WritePlan) -> WriteOutcome:
         if plan.is_empty:

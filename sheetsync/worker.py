@@ -21,6 +21,7 @@ from .history import WorkerState, advance, describe_error, failed, memory_of
 from .notify.port import Message, Notifier, NotifierError
 from .notify.snapshot import ReportSnapshot, diff, snapshot_of
 from .notify.summary import failure_message, summary
+from .reuse import PassMemo
 from .settings import Settings
 from .sheets.port import SheetBackend
 from .state import RunRecord, StateStore
@@ -53,6 +54,8 @@ class Worker:
         self.clock = clock
         self.store = store
         self.notifier = notifier
+        # The previous pass's work, reused while the sheet and its inputs are unchanged.
+        self.memo = PassMemo()
 
     def run_once(self, *, dry_run: bool = False) -> PassOutcome:
         """One pass. A dry run reads and computes only: no write, no save, no message."""
@@ -67,6 +70,7 @@ class Worker:
                 dry_run=dry_run,
                 memory=memory_of(state),
                 fingerprint=self.store.fingerprint,
+                memo=self.memo,
             )
         except Exception as exc:
             if dry_run:

@@ -11,7 +11,7 @@ import pytest
 
 from sheetsync.sheets.google import GoogleSheet, MetadataCache, cell_runs, grid_size
 from sheetsync.sheets.port import SheetBackend
-from sheetsync.values import CellValue, parse_date, parse_yes_no
+from sheetsync.values import CellValue, parse_date, parse_yes_no, text_of
 
 from .google_fake import (
     BATCH_GET,
@@ -281,7 +281,9 @@ def test_text_checkboxes_and_dates_arrive_as_the_core_expects(api: FakeSheetsApi
     assert paid.has_time
     assert parse_date(alfa[4], tz) is not None
     assert alfa[5] == 7
-    assert beta == ["Béta", None, None, False]  # empty cells in the middle become None
+    # Empty cells in the middle arrive as "" and read as empty everywhere.
+    assert beta == ["Béta", "", "", False]
+    assert text_of(beta[1]) is None and parse_date(beta[2], tz) is None
 
 
 # -- pure helpers -----------------------------------------------------------------------

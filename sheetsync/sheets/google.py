@@ -10,6 +10,8 @@ dates as serial numbers: text stays text, checkboxes are booleans.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +24,7 @@ from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
 from ..errors import SheetAccessError
 from ..instrument import NO_OBSERVER, RequestObserver
@@ -138,8 +141,8 @@ class GoogleSheet:
         return SHEET_URL.format(key=self.key, gid=self._grid.gid, row=row)
 
     def read(self) -> SheetSnapshot:
-        rows = self._read_values()
-        return SheetSnapshot(title=self.name, rows=rows)
+        rows, version = self._read_values()
+        return SheetSnapshot(title=self.name, rows=rows, version=version)
 
     def write(self, plan: WritePlan) -> WriteOutcome:
         if plan.is_empty:
@@ -147,7 +150,7 @@ class GoogleSheet:
         # The guard read takes the whole used range again rather than only the identity
         # columns: the API omits trailing empty rows, so only full rows tell how many
         # rows without an identity (no name, e-mail or domain) the sheet holds now.
-        fresh = self._read_values(purpose="guard read")
+        fresh, _ = self._read_values(purpose="guard read")
         resolution = resolve(plan, view_of_rows(fresh, plan))
         if resolution.cells:
             grid = self._current_grid()
@@ -171,40 +174,46 @@ class GoogleSheet:
 
     # -- requests -------------------------------------------------------------------------
 
-    def _read_values(self, purpose: str = "read") -> list[list[CellValue]]:
+    def _read_values(self, purpose: str = "read") -> tuple[list[list[CellValue]], str]:
+        """The worksheet's rows as the API sends them, and a digest of the response.
+
+        Cells stay as decoded from JSON (`str`, `int`, `float`, `bool`; empty cells
+        between filled ones arrive as ""): every reader takes "" as empty, and a pass
+        over every cell would cost as much as the JSON decoding itself."""
         grid = self._current_grid()
         try:
-            payload = self._fetch_values(grid, purpose, passthrough=_unknown_range)
+            fetched = self._fetch_values(grid, purpose, passthrough=_unknown_range)
         except APIError:  # only the unknown-range kind gets here untranslated
             # Renamed or deleted since the metadata was cached: look again, once.
             log.info("worksheet %r not found by title; refreshing metadata", grid.title)
             self._metadata.forget(self.key)
             self._grid = None
             grid = self._current_grid()
-            payload = self._fetch_values(grid, purpose)
+            fetched = self._fetch_values(grid, purpose)
+        payload, version = fetched
         ranges = payload.get("valueRanges") or [{}]
         found = ranges[0]
         size = grid_size(str(found.get("range", "")))
         if size is not None and size != (grid.rows, grid.cols):
             self._remember(replace(grid, rows=size[0], cols=size[1]))
-        return [
-            [v if type(v) in _PLAIN and v != "" else _cell(v) for v in row]
-            for row in found.get("values", [])
-        ]
+        rows: list[list[CellValue]] = found.get("values", [])
+        return rows, version
 
     def _fetch_values(
         self,
         grid: Grid,
         purpose: str,
         passthrough: Callable[[APIError], bool] = lambda _: False,
-    ) -> dict[str, Any]:
-        def fetch() -> dict[str, Any]:
-            # A fresh params dict per attempt: gspread writes `ranges` into the one it gets.
-            params: dict[str, Any] = dict(READ_OPTIONS)
-            result: dict[str, Any] = self._http.values_batch_get(
-                self.key, [quote_title(grid.title)], params=params
-            )
-            return result
+    ) -> tuple[dict[str, Any], str]:
+        """The decoded `values.batchGet` response and a digest of its raw body: one
+        hash of the bytes tells whether anything in the sheet changed."""
+
+        def fetch() -> tuple[dict[str, Any], str]:
+            params: dict[str, Any] = {**READ_OPTIONS, "ranges": quote_title(grid.title)}
+            url = SPREADSHEET_VALUES_BATCH_URL % self.key
+            body = self._http.request("get", url, params=params).content
+            payload: dict[str, Any] = json.loads(body)
+            return payload, hashlib.blake2b(body, digest_size=16).hexdigest()
 
         return self._call(purpose, fetch, passthrough)
 
@@ -354,14 +363,3 @@ def grid_size(a1: str) -> tuple[int, int] | None:
 
 def _unknown_range(exc: APIError) -> bool:
     return status_of(exc) == 400 and "Unable to parse range" in str(exc.error.get("message"))
-
-
-_PLAIN = frozenset({str, bool, int, float})  # JSON values kept as they are (but "")
-
-
-def _cell(value: Any) -> CellValue:
-    if value == "" or value is None:
-        return None
-    if isinstance(value, str | bool | int | float):
-        return value
-    return str(value)

@@ -24,7 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..errors import SheetAccessError
 from ..values import CellValue
 from .guard import resolve, view_of_rows
-from .port import SheetSnapshot, WriteOutcome, WritePlan
+from .port import SheetSnapshot, WriteOutcome, WritePlan, version_of
 
 
 class WorkbookSheet:
@@ -44,7 +44,8 @@ class WorkbookSheet:
         try:
             sheet = self._sheet(book)
             rows = [[plain(v) for v in r] for r in sheet.iter_rows(values_only=True)]
-            return SheetSnapshot(title=f"{self.path.name} / {sheet.title}", rows=rows)
+            title = f"{self.path.name} / {sheet.title}"
+            return SheetSnapshot(title=title, rows=rows, version=version_of(rows))
         finally:
             book.close()
 

@@ -1,0 +1,120 @@
+"""Reusing the previous pass's work when nothing it depended on has changed.
+
+A worker pass over an unchanged sheet would parse, evaluate and render every row
+again only to find nothing to write; at 10,000 rows that costs several times the
+read itself. `PassMemo` keeps the last pass's results in the worker's memory and
+hands them back while everything they were computed from is still the same:
+
+- the sheet's values, by the backend's digest of them (`SheetSnapshot.version`);
+- the settings that shape parsing and texts, and the fingerprint key;
+- the rules' whole context: domain verdicts, first-seen times, credential changes;
+- the time, up to the first moment a time threshold of some row would trip
+  (`RowEvaluation.valid_until`).
+
+Anything else is a miss and the pass is worked out in full, so the memo can only
+save work, never change a result (a property test holds it to that). It lives in
+one process and is never stored: cells, secrets included, exist there anyway, and
+only digests and results derived from them are kept here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from .layout import Layout
+from .model import ClientRow, RowEvaluation
+from .plan import StatusCells
+from .rows import Fingerprinter
+from .rules import Context
+from .settings import Settings
+from .sheets.port import WritePlan
+
+_PROBE = ("sheetsync pass memo", "key check")
+Setup = tuple[object, ...]
+
+
+def setup_of(settings: Settings, fingerprint: Fingerprinter) -> Setup:
+    """Everything besides the cells that parsing and rendering depend on."""
+    return (
+        settings.columns,
+        settings.status_columns,
+        settings.sheet.header_row,
+        settings.timezone,
+        settings.locale,
+        fingerprint(*_PROBE),  # a new key makes new fingerprints
+    )
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A sheet's values worked out up to the rules."""
+
+    version: str
+    setup: Setup
+    layout: Layout
+    rows: tuple[ClientRow, ...]
+
+
+@dataclass(frozen=True)
+class WorkedOut:
+    """A parsed sheet through the rules: evaluations, status texts and the write plan."""
+
+    context: Context
+    evaluations: tuple[RowEvaluation, ...]
+    status: Mapping[int, StatusCells]
+    plan: WritePlan
+    valid_until: datetime | None  # the earliest of the evaluations'
+
+    def holds_for(self, context: Context) -> bool:
+        """Would the rules decide the same in `context`? Yes when every input is equal
+        and no time threshold has tripped since (and the clock has not gone back)."""
+        before = self.context
+        if context.now < before.now:
+            return False
+        if self.valid_until is not None and context.now > self.valid_until:
+            return False
+        return (
+            context.thresholds == before.thresholds
+            and context.verdicts == before.verdicts
+            and context.first_seen == before.first_seen
+            and context.credential_changes == before.credential_changes
+        )
+
+
+def earliest_expiry(evaluations: Sequence[RowEvaluation]) -> datetime | None:
+    moments = [e.valid_until for e in evaluations if e.valid_until is not None]
+    return min(moments, default=None)
+
+
+class PassMemo:
+    """The last pass's work, for the next pass of the same worker."""
+
+    def __init__(self) -> None:
+        self._parsed: Parsed | None = None
+        self._worked_out: WorkedOut | None = None
+        self.hits = 0  # passes that reused the rules' results (for tests and logs)
+
+    def parsed(self, version: str | None, setup: Setup) -> Parsed | None:
+        known = self._parsed
+        if version is None or known is None:
+            return None
+        if known.version != version or known.setup != setup:
+            return None
+        return known
+
+    def worked_out(self, parsed: Parsed, context: Context) -> WorkedOut | None:
+        """The previous results if they were computed from `parsed` and still hold."""
+        known = self._worked_out
+        if known is None or parsed is not self._parsed or not known.holds_for(context):
+            return None
+        self.hits += 1
+        return known
+
+    def remember(self, parsed: Parsed | None, worked_out: WorkedOut) -> None:
+        self._parsed = parsed
+        self._worked_out = worked_out if parsed is not None else None
+
+    def forget(self) -> None:
+        self._parsed = self._worked_out = None
