@@ -31,8 +31,8 @@ class VerdictCache(Protocol):
     learnt at once, so a store behind it pays one round trip per pass, not per name."""
 
     def get_many(self, ascii_names: Iterable[str], now: datetime) -> dict[str, DomainVerdict]:
-        """The cached verdicts among `ascii_names` that have not expired at `now`;
-        names without one are left out."""
+        """The cached verdicts among `ascii_names` that have not expired at `now`, in a
+        new dict the caller may change; names without one are left out."""
         ...
 
     def put_many(self, verdicts: Iterable[CachedVerdict]) -> None:
