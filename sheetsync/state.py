@@ -17,13 +17,14 @@ import os
 import secrets
 import sqlite3
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from .domains.port import CachedVerdict
 from .errors import SheetsyncError
 from .history import Failure, RowMemory, WorkerState
 from .model import DomainVerdict, Verdict
@@ -294,40 +295,81 @@ class SqliteStateStore:
         return hmac.new(self._key, _KEY_CHECK, hashlib.sha256).hexdigest()[:16]
 
 
+# ascii, verdict, source, checked_at, reason, details, expires_at
+_VerdictRow = tuple[str, str, str, str | None, str | None, str, str]
+
+
 class SqliteVerdictCache:
-    """The `VerdictCache` port on the state store's `domain_verdicts` table."""
+    """The `VerdictCache` port on the state store's `domain_verdicts` table: one
+    connection per call, whatever the number of names.
 
-    def __init__(self, store: SqliteStateStore) -> None:
+    A verdict decoded from a row is kept with that row: while the row stays the same, the
+    next pass gets the very same object back (no decoding; and `is` tells later stages that
+    nothing changed). The row read decides, so another process's write is seen."""
+
+    def __init__(self, store: SqliteStateStore, names_per_query: int = 500) -> None:
         self._store = store
+        self._names_per_query = names_per_query  # SQLite's smallest variable limit is 999
+        self._decoded: dict[str, tuple[_VerdictRow, DomainVerdict, datetime]] = {}
 
-    def get(self, ascii_name: str, now: datetime) -> DomainVerdict | None:
-        with self._store.connect() as db:
-            found = db.execute(
-                "SELECT verdict, source, checked_at, reason, details, expires_at "
-                "FROM domain_verdicts WHERE ascii = ?",
-                (ascii_name,),
-            ).fetchone()
-        if found is None or now >= _time(found[5]):
-            return None
-        verdict, source, checked_at, reason, details, _ = found
-        return DomainVerdict(
-            Verdict(verdict), source, _maybe_time(checked_at), reason, json.loads(details)
-        )
+    def get_many(self, ascii_names: Iterable[str], now: datetime) -> dict[str, DomainVerdict]:
+        names = list(dict.fromkeys(ascii_names))
+        if not names:
+            return {}
+        rows: list[_VerdictRow] = []
+        try:
+            with self._store.connect() as db:
+                for start in range(0, len(names), self._names_per_query):
+                    chunk = names[start : start + self._names_per_query]
+                    rows += db.execute(_select_verdicts(len(chunk)), chunk)
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot read the state store {self._store.path}: {exc}") from None
+        decoded, out = {}, {}
+        for row in rows:
+            known = self._decoded.get(row[0])
+            if known is None or known[0] != row:
+                known = (row, _verdict(row), _time(row[6]))
+            decoded[row[0]] = known
+            if now < known[2]:
+                out[row[0]] = known[1]
+        self._decoded = decoded  # only the names last asked about: memory stays bounded
+        return out
 
-    def put(self, ascii_name: str, verdict: DomainVerdict, expires_at: datetime) -> None:
-        with self._store.connect() as db, _transaction(db):
-            db.execute(
-                "INSERT OR REPLACE INTO domain_verdicts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    ascii_name,
-                    verdict.verdict.value,
-                    verdict.source,
-                    _iso(verdict.checked_at),
-                    verdict.reason,
-                    json.dumps(dict(verdict.details), ensure_ascii=False),
-                    expires_at.isoformat(),
-                ),
+    def put_many(self, verdicts: Iterable[CachedVerdict]) -> None:
+        rows = [
+            (
+                name,
+                verdict.verdict.value,
+                verdict.source,
+                _iso(verdict.checked_at),
+                verdict.reason,
+                json.dumps(dict(verdict.details), ensure_ascii=False),
+                expires_at.isoformat(),
             )
+            for name, verdict, expires_at in verdicts
+        ]
+        try:
+            with self._store.connect() as db, _transaction(db):
+                db.executemany(
+                    "INSERT OR REPLACE INTO domain_verdicts VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                )
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot write the state store {self._store.path}: {exc}") from None
+
+
+def _select_verdicts(count: int) -> str:
+    marks = ", ".join("?" * count)
+    return (
+        "SELECT ascii, verdict, source, checked_at, reason, details, expires_at "
+        f"FROM domain_verdicts WHERE ascii IN ({marks})"  # only placeholders are formatted in
+    )
+
+
+def _verdict(row: _VerdictRow) -> DomainVerdict:
+    _, verdict, source, checked_at, reason, details, _ = row
+    return DomainVerdict(
+        Verdict(verdict), source, _maybe_time(checked_at), reason, json.loads(details)
+    )
 
 
 @contextmanager

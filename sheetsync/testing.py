@@ -6,6 +6,7 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from .domains.port import CachedVerdict
 from .history import WorkerState
 from .model import DomainName, DomainVerdict, Verdict
 from .notify.port import Message
@@ -98,15 +99,21 @@ class InMemoryDomainChecker:
 
 
 class InMemoryVerdictCache:
+    """Verdicts in a dict (`entries`: name → (verdict, expires at)); counts the calls."""
+
     def __init__(self) -> None:
         self.entries: dict[str, tuple[DomainVerdict, datetime]] = {}
+        self.calls: list[str] = []  # "get_many" / "put_many", in order
 
-    def get(self, ascii_name: str, now: datetime) -> DomainVerdict | None:
-        entry = self.entries.get(ascii_name)
-        return entry[0] if entry and now < entry[1] else None
+    def get_many(self, ascii_names: Iterable[str], now: datetime) -> dict[str, DomainVerdict]:
+        self.calls.append("get_many")
+        found = ((name, self.entries.get(name)) for name in ascii_names)
+        return {name: entry[0] for name, entry in found if entry and now < entry[1]}
 
-    def put(self, ascii_name: str, verdict: DomainVerdict, expires_at: datetime) -> None:
-        self.entries[ascii_name] = (verdict, expires_at)
+    def put_many(self, verdicts: Iterable[CachedVerdict]) -> None:
+        self.calls.append("put_many")
+        for name, verdict, expires_at in verdicts:
+            self.entries[name] = (verdict, expires_at)
 
 
 class FakeClock:

@@ -153,3 +153,21 @@ def test_the_docs_override_example_is_a_valid_config(tmp_path: Path) -> None:
     assert settings.domains.checker == "live"
     assert settings.domains.whois_servers == {"hu": "127.0.0.1:4343"}
     assert "sheetsync domain check" in docs
+
+
+def test_with_a_state_store_a_second_check_answers_from_its_verdict_cache(tmp_path: Path) -> None:
+    with LoopbackRdap({"/domain/nic.cz": "registered.json"}) as rdap_server:
+        config = write_config(
+            tmp_path,
+            f'[domains.rdap_servers]\ncz = "{rdap_server.base_url}"\n'
+            f'[state]\npath = "{tmp_path / "state.sqlite"}"\n',
+        )
+        ask = ("domain", "check", "--config", str(config), "--format", "json")
+        first = run(*ask, "nic.cz", "szabad.cz")
+        second = run(*ask, "nic.cz", "szabad.cz", "masik.cz")
+
+    assert first[0] == second[0] == 0
+    asked = rdap_server.paths
+    assert sorted(asked[:2]) == ["/domain/nic.cz", "/domain/szabad.cz"]
+    assert asked[2:] == ["/domain/masik.cz"]  # only the new name went to the registry
+    assert json.loads(second[1])[:2] == json.loads(first[1])  # same verdicts, same times

@@ -17,13 +17,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openpyxl
 import pytest
 
 from sheetsync import cli as cli_module
 from sheetsync.cli import main
+from sheetsync.domains.checker import LiveDomainChecker
+from sheetsync.domains.names import normalize_domain
+from sheetsync.model import Verdict
 from sheetsync.state import SqliteStateStore, StateError
 
+from .domain_servers import FakeTime, live_settings, make_checker, rdap_fixture
 from .workbooks import read_workbook, write_workbook
 from .worker_fixtures import HEADERS, Rig, cell, client, sheet
 
@@ -169,3 +174,34 @@ def test_a_state_save_crash_mid_transaction_is_rolled_back(
     after = SqliteStateStore(path).load()
     assert after == before
     assert cell(rig.sheet, "Alfa", "Állapot")
+
+
+@pytest.mark.parametrize(
+    ("store_class", "why"),
+    [(ReadOnlyStore, "readonly database"), (FullDiskStore, "database or disk is full")],
+)
+def test_a_verdict_cache_that_cannot_store_costs_the_pass_no_verdict(
+    tmp_path: Path, store_class: type[SqliteStateStore], why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "state.sqlite"
+    SqliteStateStore(path).load()  # the store exists; it cannot grow from here on
+    domains = [normalize_domain(f"ugyfel{i}.cz") for i in range(200)]  # more than a page
+    settings = live_settings(tmp_path, requests_per_minute=1000)
+    time = FakeTime()
+
+    def free(request: httpx.Request) -> httpx.Response:
+        return rdap_fixture("not_found.json")
+
+    def checker(store: SqliteStateStore) -> LiveDomainChecker:
+        return make_checker(settings, time, free, cache=store.verdict_cache())
+
+    verdicts = checker(store_class(path)).check(domains)
+
+    assert [v.verdict for v in verdicts.values()] == [Verdict.AVAILABLE] * 200
+    warning = "200 domain verdicts not cached (cannot write the state store"
+    assert f"{warning} {path}: " in caplog.text and f"{why}); they are asked again" in caplog.text
+    names = [d.ascii for d in domains]
+    assert SqliteStateStore(path).verdict_cache().get_many(names, time.clock()) == {}
+
+    checker(SqliteStateStore(path)).check(domains)  # writable again: the next pass caches
+    assert len(SqliteStateStore(path).verdict_cache().get_many(names, time.clock())) == 200

@@ -126,11 +126,11 @@ def test_runs_are_recorded_newest_first(tmp_path: Path) -> None:
 def test_the_verdict_cache_answers_until_expiry(tmp_path: Path) -> None:
     cache = SqliteStateStore(tmp_path / "s.sqlite").verdict_cache()
     verdict = DomainVerdict(Verdict.REGISTERED, "rdap", T0, None, {"registrar": "X"})
-    assert cache.get("x.hu", T0) is None
-    cache.put("x.hu", verdict, T0 + timedelta(hours=1))
+    assert cache.get_many(["x.hu"], T0) == {}
+    cache.put_many([("x.hu", verdict, T0 + timedelta(hours=1))])
     again = SqliteStateStore(tmp_path / "s.sqlite").verdict_cache()
-    assert again.get("x.hu", T0 + timedelta(minutes=59)) == verdict
-    assert again.get("x.hu", T0 + timedelta(hours=1)) is None
+    assert again.get_many(["x.hu"], T0 + timedelta(minutes=59)) == {"x.hu": verdict}
+    assert again.get_many(["x.hu"], T0 + timedelta(hours=1)) == {}
 
 
 # -- incremental saves: a pass rewrites only the clients whose memory changed ------------

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 
 from ..model import DomainVerdict
+from .port import CachedVerdict
 
 
 class MemoryVerdictCache:
@@ -16,16 +18,20 @@ class MemoryVerdictCache:
         self._entries: dict[str, tuple[DomainVerdict, datetime]] = {}
         self._lock = threading.Lock()
 
-    def get(self, ascii_name: str, now: datetime) -> DomainVerdict | None:
+    def get_many(self, ascii_names: Iterable[str], now: datetime) -> dict[str, DomainVerdict]:
+        out = {}
         with self._lock:
-            entry = self._entries.get(ascii_name)
-            if entry is None:
-                return None
-            if now >= entry[1]:
-                del self._entries[ascii_name]
-                return None
-            return entry[0]
+            for name in ascii_names:
+                entry = self._entries.get(name)
+                if entry is None:
+                    continue
+                if now >= entry[1]:
+                    del self._entries[name]
+                else:
+                    out[name] = entry[0]
+        return out
 
-    def put(self, ascii_name: str, verdict: DomainVerdict, expires_at: datetime) -> None:
+    def put_many(self, verdicts: Iterable[CachedVerdict]) -> None:
         with self._lock:
-            self._entries[ascii_name] = (verdict, expires_at)
+            for name, verdict, expires_at in verdicts:
+                self._entries[name] = (verdict, expires_at)

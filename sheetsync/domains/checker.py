@@ -81,25 +81,17 @@ class LiveDomainChecker:
         """Synchronous, as the port wants; safe from worker threads and from code
         that already runs an event loop (the lookups then get a thread of their own)."""
         now = self._clock()
-        out: dict[str, DomainVerdict] = {}
-        todo: dict[str, DomainName] = {}
+        wanted: dict[str, DomainName] = {}
         for domain in domains:
-            cached = self._cache.get(domain.ascii, now) if self._cache else None
-            if cached is not None:
-                out[domain.ascii] = cached
-            else:
-                todo.setdefault(domain.ascii, domain)
+            wanted.setdefault(domain.ascii, domain)
+        out = self._cache.get_many(wanted, now) if self._cache else {}
+        todo = [domain for name, domain in wanted.items() if name not in out]
         if todo:
-            total, ready = len(out) + len(todo), len(out)
+            total, ready = len(wanted), len(out)
             if ready:
                 self._report(ready, total)
-            fresh = _run(
-                lambda: self._check_all(
-                    list(todo.values()), lambda n: self._report(ready + n, total)
-                )
-            )
-            for name, verdict in fresh.items():
-                self._remember(name, verdict)
+            fresh = _run(lambda: self._check_all(todo, lambda n: self._report(ready + n, total)))
+            self._remember(fresh)
             out.update(fresh)
         return out
 
@@ -259,16 +251,29 @@ class LiveDomainChecker:
             host, port, domain, route.registry, self._settings.timeout_seconds, self._connect
         )
 
-    def _remember(self, name: str, verdict: DomainVerdict) -> None:
-        if self._cache is None or verdict.checked_at is None:
+    def _remember(self, fresh: Mapping[str, DomainVerdict]) -> None:
+        """Cache what deserves it, in one go; a cache that cannot store (a full disk, a
+        read-only state store) costs the next pass some lookups, never this pass."""
+        if self._cache is None:
             return
         s = self._settings
-        hours = {
-            Verdict.AVAILABLE: s.available_ttl_hours,
-            Verdict.REGISTERED: s.registered_ttl_hours,
-        }.get(verdict.verdict)
-        if hours:  # unknown and invalid are never cached; a TTL of 0 turns caching off
-            self._cache.put(name, verdict, verdict.checked_at + timedelta(hours=hours))
+        ttl = {Verdict.AVAILABLE: s.available_ttl_hours, Verdict.REGISTERED: s.registered_ttl_hours}
+        keep = [
+            (name, verdict, verdict.checked_at + timedelta(hours=hours))
+            for name, verdict in fresh.items()
+            # unknown and invalid are never cached; a TTL of 0 turns caching off
+            if verdict.checked_at is not None and (hours := ttl.get(verdict.verdict))
+        ]
+        if not keep:
+            return
+        try:
+            self._cache.put_many(keep)
+        except Exception as exc:
+            log.warning(
+                "%d domain verdicts not cached (%s); they are asked again next pass",
+                len(keep),
+                exc,
+            )
 
 
 async def _fetch(client: httpx.AsyncClient, url: str) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -21,14 +21,23 @@ class DomainChecker(Protocol):
         ...
 
 
-class VerdictCache(Protocol):
-    """Remembered verdicts with an expiry (the state store's table, or in memory)."""
+CachedVerdict = tuple[str, DomainVerdict, datetime]  # (ASCII name, verdict, expires at)
 
-    def get(self, ascii_name: str, now: datetime) -> DomainVerdict | None:
-        """The cached verdict if it has not expired at `now`."""
+
+class VerdictCache(Protocol):
+    """Remembered verdicts with an expiry (the state store's table, or in memory).
+
+    Asked in bulk: a pass looks up every name it needs at once and stores what it
+    learnt at once, so a store behind it pays one round trip per pass, not per name."""
+
+    def get_many(self, ascii_names: Iterable[str], now: datetime) -> dict[str, DomainVerdict]:
+        """The cached verdicts among `ascii_names` that have not expired at `now`, in a
+        new dict the caller may change; names without one are left out."""
         ...
 
-    def put(self, ascii_name: str, verdict: DomainVerdict, expires_at: datetime) -> None: ...
+    def put_many(self, verdicts: Iterable[CachedVerdict]) -> None:
+        """Remember each verdict until its expiry, replacing what a name had."""
+        ...
 
 
 class OfflineDomainChecker:
