@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import copy
 import gc
+import shutil
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import gspread
@@ -32,10 +35,13 @@ from sheetsync.plan import StatusCells, plan_writes, render_status
 from sheetsync.rows import ephemeral_fingerprinter, parse_rows
 from sheetsync.rules import Context, evaluate
 from sheetsync.settings import Settings
-from sheetsync.sheets.google import READ_OPTIONS, GoogleSheet, MetadataCache
+from sheetsync.sheets.google import READ_OPTIONS, GoogleSheet
+from sheetsync.sheets.metadata_file import FileMetadataCache
+from sheetsync.state import SqliteStateStore
 from sheetsync.sync import _check_domains, run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
 from sheetsync.texts import Texts
+from sheetsync.worker import Worker
 
 from . import data
 from .sheets_server import GOOGLE, KEY, TITLE, LoopbackSheets
@@ -95,31 +101,50 @@ def clear_caches() -> None:
 
 
 class SheetsyncContender:
-    """`run_sync` over the real GoogleSheet backend. Steady state = a worker process
-    (metadata and parser caches warm from earlier passes); cold = a fresh process."""
+    """A real worker pass (`Worker.run_once`: state store, sync over the real
+    GoogleSheet backend, state save, report snapshot) as `sheetsync serve` runs it.
 
-    def __init__(self, server: LoopbackSheets, *, cold: bool) -> None:
+    Steady = the same worker process after earlier passes over the sheet as it was
+    before staff edited it (metadata cached, last pass's work in memory); cold = a
+    fresh `sheetsync sync` process with the same state store on disk (metadata from
+    the file beside it, nothing in memory)."""
+
+    def __init__(self, server: LoopbackSheets, synced: list[list[Any]], *, cold: bool) -> None:
         self.server = server
+        self.synced = synced
         self.cold = cold
         self.name = "sheetsync (cold process)" if cold else "sheetsync (worker, steady)"
-        self.metadata = MetadataCache()
+        self.folder = Path(tempfile.mkdtemp(prefix="sheetsync-bench-"))
+        self.clock = FakeClock(NOW)
+        self.worker: Worker | None = None
+
+    def _worker(self) -> Worker:
+        state = self.folder / "state.sqlite"
+        metadata = FileMetadataCache(state.with_name(state.name + ".sheets.json"))
+        sheet = GoogleSheet(KEY, credentials(), worksheet=TITLE, metadata=metadata)
+        self.server.redirect(sheet._http.session)
+        store = SqliteStateStore(state)
+        return Worker(sheet, InMemoryDomainChecker(), SETTINGS, self.clock, store, None)
 
     def prepare(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.server.load(self.synced)
+        worker = self._worker()
+        for _ in range(3):  # first-seen times recorded, statuses settled
+            worker.run_once()
+            self.clock.advance(minutes=5)
         if self.cold:
-            self.metadata = MetadataCache()
             clear_caches()
-        else:  # an earlier pass of the same worker: metadata cached, parsers warm
-            self._sheet().read()
-            run_sync(self._sheet(), InMemoryDomainChecker(), SETTINGS, FakeClock(NOW), dry_run=True)
-
-    def _sheet(self) -> GoogleSheet:
-        sheet = GoogleSheet(KEY, credentials(), worksheet=TITLE, metadata=self.metadata)
-        self.server.redirect(sheet._http.session)
-        return sheet
+            worker = self._worker()
+        self.worker = worker
 
     def run(self, cap: int) -> tuple[int, bool]:
-        result = run_sync(self._sheet(), InMemoryDomainChecker(), SETTINGS, FakeClock(NOW))
-        return result.outcome.cells_written, False
+        assert self.worker is not None
+        outcome = self.worker.run_once()
+        self.clock.advance(minutes=5)
+        assert outcome.result is not None, outcome.error
+        return outcome.result.outcome.cells_written, False
 
 
 class GspreadScript:
@@ -282,7 +307,7 @@ def run_scenario(
     changed = data.edit(sheet, fraction)
     out = [measure(server, "floor (fetch + decode once)", sheet, lambda: None, floor(server), cap)]
     for cold in (False, True):
-        contender = SheetsyncContender(server, cold=cold)
+        contender = SheetsyncContender(server, synced, cold=cold)
         out.append(measure(server, contender.name, sheet, contender.prepare, contender.run, cap))
     script = GspreadScript(server)
     # open_by_key + worksheet(): 2 metadata reads; get_all_records: 1; then 1 per changed row.

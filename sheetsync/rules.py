@@ -62,8 +62,11 @@ def credential_changes(
     for row in rows:
         if row.key is None:
             continue
-        kept = {col: when for col, when in earlier.get(row.key, ()) if now - when < shown_for}
+        shown = earlier.get(row.key)
         before = previous.get(row.key, {})
+        if not shown and (not before or before == row.secret_fingerprints):
+            continue  # the common case, first: nothing listed and nothing changed
+        kept = {col: when for col, when in shown or () if now - when < shown_for}
         for column, fingerprint in row.secret_fingerprints.items():
             if column in before and before[column] != fingerprint:
                 kept[column] = now

@@ -86,16 +86,25 @@ class InMemoryDomainChecker:
         self.verdicts = dict(verdicts or {})
         self.source = source
         self.asked: list[list[str]] = []
+        self._answers: dict[tuple[Verdict | None, str], DomainVerdict] = {}
 
     def check(self, domains: Sequence[DomainName]) -> Mapping[str, DomainVerdict]:
         self.asked.append([d.ascii for d in domains])
         out = {}
         for d in domains:
             verdict = self.verdicts.get(d.ascii) or self.verdicts.get(d.unicode)
-            out[d.ascii] = DomainVerdict(
-                verdict or Verdict.UNKNOWN, self.source, None, None if verdict else "not in table"
-            )
+            out[d.ascii] = self._answer(verdict)
         return out
+
+    def _answer(self, verdict: Verdict | None) -> DomainVerdict:
+        # One object per answer, as a verdict cache hands back the same one each pass.
+        key = (verdict, self.source)
+        if key not in self._answers:
+            reason = None if verdict else "not in table"
+            self._answers[key] = DomainVerdict(
+                verdict or Verdict.UNKNOWN, self.source, None, reason
+            )
+        return self._answers[key]
 
 
 class InMemoryVerdictCache:
