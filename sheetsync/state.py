@@ -335,7 +335,7 @@ class SqliteVerdictCache:
         self._decoded = decoded  # only the names last asked about: memory stays bounded
         return out
 
-    def put_many(self, verdicts: Iterable[CachedVerdict]) -> None:
+    def put_many(self, verdicts: Iterable[CachedVerdict], now: datetime) -> None:
         rows = [
             (
                 name,
@@ -350,6 +350,12 @@ class SqliteVerdictCache:
         ]
         try:
             with self._store.connect() as db, _transaction(db):
+                # julianday() reads the stored ISO times with their offsets; an unreadable
+                # one compares as NULL and stays.
+                db.execute(
+                    "DELETE FROM domain_verdicts WHERE julianday(expires_at) <= julianday(?)",
+                    (now.isoformat(),),
+                )
                 db.executemany(
                     "INSERT OR REPLACE INTO domain_verdicts VALUES (?, ?, ?, ?, ?, ?, ?)", rows
                 )

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from .domains.cache import MemoryVerdictCache
 from .domains.port import CachedVerdict
 from .history import WorkerState
 from .model import DomainName, DomainVerdict, Verdict
@@ -107,22 +108,25 @@ class InMemoryDomainChecker:
         return self._answers[key]
 
 
-class InMemoryVerdictCache:
-    """Verdicts in a dict (`entries`: name → (verdict, expires at)); counts the calls."""
+class InMemoryVerdictCache(MemoryVerdictCache):
+    """The in-process cache with its entries in view (name → (verdict, expires at))
+    and its calls counted."""
 
     def __init__(self) -> None:
-        self.entries: dict[str, tuple[DomainVerdict, datetime]] = {}
+        super().__init__()
         self.calls: list[str] = []  # "get_many" / "put_many", in order
+
+    @property
+    def entries(self) -> dict[str, tuple[DomainVerdict, datetime]]:
+        return self._entries
 
     def get_many(self, ascii_names: Iterable[str], now: datetime) -> dict[str, DomainVerdict]:
         self.calls.append("get_many")
-        found = ((name, self.entries.get(name)) for name in ascii_names)
-        return {name: entry[0] for name, entry in found if entry and now < entry[1]}
+        return super().get_many(ascii_names, now)
 
-    def put_many(self, verdicts: Iterable[CachedVerdict]) -> None:
+    def put_many(self, verdicts: Iterable[CachedVerdict], now: datetime) -> None:
         self.calls.append("put_many")
-        for name, verdict, expires_at in verdicts:
-            self.entries[name] = (verdict, expires_at)
+        super().put_many(verdicts, now)
 
 
 class FakeClock:

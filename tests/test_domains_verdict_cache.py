@@ -8,7 +8,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,7 @@ def test_get_many_equals_a_lookup_of_each_name_alone_at_any_time(
                 (name, DomainVerdict(v, source, T0), T0 + timedelta(hours=h))
                 for name, v, source, h in batch
             ]
-            cache.put_many(items)
+            cache.put_many(items, T0)
             model.update({name: (verdict, expires) for name, verdict, expires in items})
         # In time order: the in-process cache forgets what it has seen expire.
         for names, hour in sorted(asked, key=lambda query: query[1]):
@@ -114,7 +114,7 @@ def test_get_many_equals_a_lookup_of_each_name_alone_at_any_time(
 
 def test_a_verdict_expires_at_its_expiry_and_not_a_moment_before(tmp_path: Path) -> None:
     for cache in caches(tmp_path):
-        cache.put_many([("x.hu", registered(), T0 + timedelta(hours=1))])
+        cache.put_many([("x.hu", registered(), T0 + timedelta(hours=1))], T0)
         assert cache.get_many(["x.hu"], T0 + timedelta(minutes=59)) == {"x.hu": registered()}
         assert cache.get_many(["x.hu"], T0 + timedelta(hours=1)) == {}
 
@@ -126,7 +126,7 @@ def test_looking_up_1200_names_is_one_connection_and_three_queries(tmp_path: Pat
     store = CountingStore(tmp_path / "s.sqlite")
     cache = store.verdict_cache()
     names = [f"ugyfel{i}.hu" for i in range(1200)]
-    cache.put_many([(n, registered(), T0 + timedelta(days=1)) for n in names[::2]])
+    cache.put_many([(n, registered(), T0 + timedelta(days=1)) for n in names[::2]], T0)
     store.reset()
 
     found = cache.get_many([*names, *names[:10]], T0)  # repeated names are asked once
@@ -142,10 +142,10 @@ def test_storing_many_verdicts_is_one_connection_and_one_transaction(tmp_path: P
     cache.get_many(["warm.hu"], T0)  # the store is created (and migrated) on first use
     store.reset()
 
-    cache.put_many([(f"ugyfel{i}.hu", registered(), T0 + timedelta(days=1)) for i in range(50)])
+    cache.put_many([(f"ugyfel{i}.hu", registered(), T0 + timedelta(days=1)) for i in range(50)], T0)
 
     assert store.connections == 1
-    assert store.kinds() == ["BEGIN", *["INSERT"] * 50, "COMMIT"]
+    assert store.kinds() == ["BEGIN", "DELETE", *["INSERT"] * 50, "COMMIT"]  # expired ones go
 
 
 def test_an_empty_lookup_opens_no_connection(tmp_path: Path) -> None:
@@ -160,11 +160,11 @@ def test_an_empty_lookup_opens_no_connection(tmp_path: Path) -> None:
 def test_an_unchanged_row_gives_back_the_same_verdict_object(tmp_path: Path) -> None:
     store = SqliteStateStore(tmp_path / "s.sqlite")
     worker = store.verdict_cache()
-    worker.put_many([(n, registered(), T0 + timedelta(days=1)) for n in ("a.hu", "b.hu")])
+    worker.put_many([(n, registered(), T0 + timedelta(days=1)) for n in ("a.hu", "b.hu")], T0)
     first = worker.get_many(["a.hu", "b.hu"], T0)
     # Another process (or `sheetsync domain check`) rewrites one row meanwhile.
     SqliteStateStore(store.path).verdict_cache().put_many(
-        [("b.hu", registered("Y"), T0 + timedelta(days=1))]
+        [("b.hu", registered("Y"), T0 + timedelta(days=1))], T0
     )
 
     second = worker.get_many(["a.hu", "b.hu"], T0 + timedelta(hours=1))
@@ -177,9 +177,9 @@ def test_an_unchanged_row_gives_back_the_same_verdict_object(tmp_path: Path) -> 
 def test_a_row_rewritten_with_a_new_expiry_is_seen(tmp_path: Path) -> None:
     store = SqliteStateStore(tmp_path / "s.sqlite")
     worker = store.verdict_cache()
-    worker.put_many([("a.hu", registered(), T0 + timedelta(hours=1))])
+    worker.put_many([("a.hu", registered(), T0 + timedelta(hours=1))], T0)
     assert worker.get_many(["a.hu"], T0) == {"a.hu": registered()}
-    worker.put_many([("a.hu", registered(), T0 + timedelta(hours=5))])
+    worker.put_many([("a.hu", registered(), T0 + timedelta(hours=5))], T0)
     assert worker.get_many(["a.hu"], T0 + timedelta(hours=2)) == {"a.hu": registered()}
 
 
@@ -230,7 +230,7 @@ def test_5000_cached_names_cost_one_connection_and_no_lookup(tmp_path: Path) -> 
     store = CountingStore(tmp_path / "s.sqlite")
     cache = store.verdict_cache()
     domains = [normalize_domain(f"ugyfel{i}.cz") for i in range(5000)]
-    cache.put_many([(d.ascii, registered(), T0 + timedelta(days=1)) for d in domains])
+    cache.put_many([(d.ascii, registered(), T0 + timedelta(days=1)) for d in domains], T0)
     store.reset()
     asked: list[Any] = []
     fake = FakeTime(T0)
@@ -239,3 +239,24 @@ def test_5000_cached_names_cost_one_connection_and_no_lookup(tmp_path: Path) -> 
 
     assert asked == [] and len(verdicts) == 5000
     assert store.connections == 1 and store.kinds() == ["SELECT"] * 10
+
+
+def test_storing_forgets_what_has_expired_so_the_cache_does_not_grow_forever(
+    tmp_path: Path,
+) -> None:
+    # A domain that left the sheet is never asked about again: only time removes it.
+    budapest = timezone(timedelta(hours=1))
+    for cache in caches(tmp_path):
+        cache.put_many(
+            [
+                ("gone.hu", registered(), T0 + timedelta(hours=1)),
+                ("kept.hu", registered(), (T0 + timedelta(hours=3)).astimezone(budapest)),
+            ],
+            T0,
+        )
+        cache.put_many([("new.hu", registered(), T0 + timedelta(days=1))], T0 + timedelta(hours=2))
+        everything = cache.get_many(["gone.hu", "kept.hu", "new.hu"], T0)
+        assert set(everything) == {"kept.hu", "new.hu"}, type(cache).__name__
+    with sqlite3.connect(tmp_path / "a.sqlite") as db:
+        names = {name for (name,) in db.execute("SELECT ascii FROM domain_verdicts")}
+    assert names == {"kept.hu", "new.hu"}

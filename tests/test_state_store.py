@@ -127,7 +127,7 @@ def test_the_verdict_cache_answers_until_expiry(tmp_path: Path) -> None:
     cache = SqliteStateStore(tmp_path / "s.sqlite").verdict_cache()
     verdict = DomainVerdict(Verdict.REGISTERED, "rdap", T0, None, {"registrar": "X"})
     assert cache.get_many(["x.hu"], T0) == {}
-    cache.put_many([("x.hu", verdict, T0 + timedelta(hours=1))])
+    cache.put_many([("x.hu", verdict, T0 + timedelta(hours=1))], T0)
     again = SqliteStateStore(tmp_path / "s.sqlite").verdict_cache()
     assert again.get_many(["x.hu"], T0 + timedelta(minutes=59)) == {"x.hu": verdict}
     assert again.get_many(["x.hu"], T0 + timedelta(hours=1)) == {}

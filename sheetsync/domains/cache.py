@@ -31,7 +31,10 @@ class MemoryVerdictCache:
                     out[name] = entry[0]
         return out
 
-    def put_many(self, verdicts: Iterable[CachedVerdict]) -> None:
+    def put_many(self, verdicts: Iterable[CachedVerdict], now: datetime) -> None:
         with self._lock:
+            expired = [name for name, (_, until) in self._entries.items() if now >= until]
+            for name in expired:
+                del self._entries[name]
             for name, verdict, expires_at in verdicts:
                 self._entries[name] = (verdict, expires_at)

@@ -91,7 +91,7 @@ class LiveDomainChecker:
             if ready:
                 self._report(ready, total)
             fresh = _run(lambda: self._check_all(todo, lambda n: self._report(ready + n, total)))
-            self._remember(fresh)
+            self._remember(fresh, now)
             out.update(fresh)
         return out
 
@@ -251,7 +251,7 @@ class LiveDomainChecker:
             host, port, domain, route.registry, self._settings.timeout_seconds, self._connect
         )
 
-    def _remember(self, fresh: Mapping[str, DomainVerdict]) -> None:
+    def _remember(self, fresh: Mapping[str, DomainVerdict], now: datetime) -> None:
         """Cache what deserves it, in one go; a cache that cannot store (a full disk, a
         read-only state store) costs the next pass some lookups, never this pass."""
         if self._cache is None:
@@ -267,7 +267,7 @@ class LiveDomainChecker:
         if not keep:
             return
         try:
-            self._cache.put_many(keep)
+            self._cache.put_many(keep, now)
         except Exception as exc:
             log.warning(
                 "%d domain verdicts not cached (%s); they are asked again next pass",

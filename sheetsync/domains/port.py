@@ -35,8 +35,9 @@ class VerdictCache(Protocol):
         new dict the caller may change; names without one are left out."""
         ...
 
-    def put_many(self, verdicts: Iterable[CachedVerdict]) -> None:
-        """Remember each verdict until its expiry, replacing what a name had."""
+    def put_many(self, verdicts: Iterable[CachedVerdict], now: datetime) -> None:
+        """Remember each verdict until its expiry, replacing what a name had, and forget
+        what has expired by `now` (names that left the sheet are never asked again)."""
         ...
 
 
