@@ -34,7 +34,14 @@ from .observe import InstrumentedPass
 from .ops_server import OpsServer
 from .progress import ProgressCallback, progress_bar
 from .report import render_terminal, to_json
-from .serve import Server, build_trigger, office_hours, schedule_zone, serve_until_signalled
+from .serve import (
+    Server,
+    build_trigger,
+    office_hours,
+    schedule_zone,
+    serve_until_signalled,
+    window_opened,
+)
 from .settings import Settings, config_path, load_settings
 from .state import SqliteStateStore
 from .sync import Memory, SyncResult, run_sync
@@ -270,6 +277,7 @@ def serve(config: str | None) -> None:
     schedule = settings.schedule
     tz = schedule_zone(schedule, settings.timezone)
     is_open = office_hours(schedule, tz)
+    opened = window_opened(schedule, tz)
     server = Server(
         InstrumentedPass(run.run_once, metrics),
         build_trigger(schedule, tz),
@@ -284,7 +292,14 @@ def serve(config: str | None) -> None:
     def health() -> Health:
         now = utc_now()
         runs = store.runs(RUNS_CONSULTED)
-        return assess(runs, now, settings.health, up_since=started, judge_age=is_open(now))
+        return assess(
+            runs,
+            now,
+            settings.health,
+            up_since=started,
+            judge_age=is_open(now),
+            window_opened=opened(now),
+        )
 
     last = health().last_success
     if last is not None:  # so the gauge survives restarts
@@ -311,8 +326,9 @@ def status(config: str | None, output: str, runs: int) -> None:
     now = utc_now()
     tz = schedule_zone(settings.schedule, settings.timezone)
     judge_age = office_hours(settings.schedule, tz)(now)
+    opened = window_opened(settings.schedule, tz)(now)
     records = store.runs(RUNS_CONSULTED) if store else []
-    health = assess(records, now, settings.health, judge_age=judge_age)
+    health = assess(records, now, settings.health, judge_age=judge_age, window_opened=opened)
     if output == "json":
         click.echo(json.dumps(health.to_json(runs), ensure_ascii=False, indent=2))
     else:

@@ -49,8 +49,11 @@ def assess(
     *,
     up_since: datetime | None = None,
     judge_age: bool = True,
+    window_opened: datetime | None = None,
 ) -> Health:
-    """`runs` newest first. `judge_age` False (outside office hours) skips the age rule."""
+    """`runs` newest first. `judge_age` False (outside office hours) skips the age rule;
+    `window_opened` (when today's office hours began) restarts the age count, so the
+    night's pause does not make the first minutes of the day unhealthy."""
     streak = 0
     for run in runs:
         if run.outcome == "ok":
@@ -64,10 +67,18 @@ def assess(
         reasons.append(f"the last {streak} syncs failed (latest: {why})")
     limit = timedelta(minutes=settings.max_sync_age_minutes)
     reference = last_success or up_since
+    if reference is not None and window_opened is not None:
+        reference = max(reference, window_opened)
     if reference is None:
         reasons.append("no successful sync recorded yet")
     elif judge_age and now - reference > limit:
-        since = "the last successful sync" if last_success else "start, and no sync succeeded"
+        since = (
+            "office hours began"
+            if reference == window_opened
+            else "the last successful sync"
+            if last_success
+            else "start, and no sync succeeded"
+        )
         reasons.append(
             f"{_minutes(now - reference)} since {since} (limit {_minutes(limit)}; "
             "[health] max_sync_age_minutes)"

@@ -41,16 +41,29 @@ def build_trigger(schedule: ScheduleSettings, tz: ZoneInfo) -> BaseTrigger:
 
 def office_hours(schedule: ScheduleSettings, tz: ZoneInfo) -> Callable[[datetime], bool]:
     """Whether a moment is inside the office-hours window (always, when none is set)."""
+    opened = window_opened(schedule, tz)
     if schedule.office_hours is None:
         return lambda now: True
+    return lambda now: opened(now) is not None
+
+
+def window_opened(
+    schedule: ScheduleSettings, tz: ZoneInfo
+) -> Callable[[datetime], datetime | None]:
+    """When the office-hours window a moment falls in opened; None outside the window,
+    and when no window is set (then syncs run around the clock)."""
+    if schedule.office_hours is None:
+        return lambda now: None
     start, end = (time.fromisoformat(t) for t in schedule.office_hours.split("-"))
     days = parse_days(schedule.office_days)
 
-    def inside(now: datetime) -> bool:
+    def opened(now: datetime) -> datetime | None:
         local = now.astimezone(tz)
-        return local.weekday() in days and start <= local.time() < end
+        if local.weekday() not in days or not start <= local.time() < end:
+            return None
+        return local.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
 
-    return inside
+    return opened
 
 
 class Server:

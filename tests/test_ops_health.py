@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -17,7 +18,8 @@ from sheetsync.cli import cli
 from sheetsync.health import Health, assess
 from sheetsync.metrics import Metrics
 from sheetsync.ops_server import OpsServer
-from sheetsync.settings import HealthSettings
+from sheetsync.serve import window_opened
+from sheetsync.settings import HealthSettings, ScheduleSettings
 from sheetsync.state import RunRecord, SqliteStateStore
 
 from .worker_fixtures import HEADERS, client
@@ -69,6 +71,27 @@ def test_outside_office_hours_only_failures_count() -> None:
     assert assess([run(600)], NOW, LIMITS, judge_age=False).healthy
     failing = [run(600, "failed")] * 3
     assert not assess(failing, NOW, LIMITS, judge_age=False).healthy
+
+
+def test_the_first_minutes_of_office_hours_are_healthy_after_the_nights_pause() -> None:
+    yesterday = [run(14 * 60)]  # the last sync ran at 20:00 yesterday
+    opened = NOW - timedelta(minutes=10)
+    assert assess(yesterday, NOW, LIMITS, window_opened=opened).healthy
+    late = assess(yesterday, NOW + timedelta(minutes=25), LIMITS, window_opened=opened)
+    assert not late.healthy and "since office hours began" in late.reasons[0]
+    # A success inside the window counts from itself, not from the opening.
+    assert not assess([run(40)], NOW, LIMITS, window_opened=NOW - timedelta(hours=2)).healthy
+
+
+def test_the_office_window_opens_at_its_start_on_office_days_only() -> None:
+    budapest = ZoneInfo("Europe/Budapest")
+    opened = window_opened(ScheduleSettings(office_hours="08:00-18:00"), budapest)
+    monday = datetime(2026, 3, 2, 9, 30, tzinfo=budapest)
+    assert opened(monday) == datetime(2026, 3, 2, 8, 0, tzinfo=budapest)
+    assert opened(monday.replace(hour=7)) is None
+    assert opened(monday.replace(hour=18)) is None
+    assert opened(monday + timedelta(days=5)) is None  # Saturday
+    assert window_opened(ScheduleSettings(), budapest)(monday) is None  # no window: no pause
 
 
 def test_the_failure_reason_names_the_latest_error() -> None:
