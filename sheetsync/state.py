@@ -139,8 +139,8 @@ class SqliteStateStore:
 
     def _load(self) -> WorkerState:
         with self.connect() as db:
-            found = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
-            if self._held is not None and found is not None and found[0] == self._generation:
+            generation = _generation(db)
+            if self._held is not None and _same(generation, self._generation):
                 return self._held
             self._held = None
             db.execute("BEGIN")  # one consistent read
@@ -151,7 +151,7 @@ class SqliteStateStore:
                     db.execute("ROLLBACK")
         # Discarded fingerprints are still in the database: the next save rewrites all.
         self._held = state if same_key else None
-        self._generation = found[0] if found else None
+        self._generation = generation
         return state
 
     def _read(self, db: sqlite3.Connection) -> tuple[WorkerState, bool]:
@@ -199,9 +199,11 @@ class SqliteStateStore:
     ) -> WorkerState:
         """Write `state` over `held` (None: over anything); return the read-only copy of
         `state` that the database now holds, sharing every row memory it can with `held`."""
-        stored = held.rows if held is not None else None
         kept: dict[str, RowMemory] = {}
         with self.connect() as db, _transaction(db):
+            if not _same(_generation(db), self._generation):
+                held = None  # saved by someone else since (or unknown): write everything
+            stored = held.rows if held is not None else None
             if stored is None:
                 for table in _ROW_TABLES:
                     db.execute(f"DELETE FROM {table}")  # fixed table names
@@ -433,6 +435,17 @@ def _grouped(cursor: Iterator[tuple[str, str, str]]) -> dict[str, dict[str, str]
     for key, name, value in cursor:
         out.setdefault(key, {})[name] = value
     return out
+
+
+def _generation(db: sqlite3.Connection) -> str | None:
+    found = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+    return found[0] if found else None
+
+
+def _same(generation: str | None, ours: str | None) -> bool:
+    """Whether the database still holds what we last loaded or saved. Without a token
+    (written by an older sheetsync) nobody can tell."""
+    return generation is not None and generation == ours
 
 
 def _meta(state: WorkerState) -> dict[str, str | None]:
