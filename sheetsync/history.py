@@ -7,11 +7,12 @@ decide when a run-level failure, and its recovery, are announced (once each).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from .errors import SheetsyncError
+from .model import RowEvaluation
 from .plan import StatusCells
 from .sync import Memory, SyncResult
 
@@ -65,21 +66,59 @@ def memory_of(state: WorkerState) -> Memory:
     )
 
 
+class MemoryMemo:
+    """`memory_of` for a long-lived worker: the last answer again while the rows are the
+    same as last time's (a `WorkerState` is a value: its mappings are never changed in
+    place). The state store hands back the very same rows mapping after a pass that
+    changed no client; an equal one costs a comparison, anything else a rebuild."""
+
+    def __init__(self) -> None:
+        self._rows: Mapping[str, RowMemory] | None = None
+        self._memory = Memory()
+
+    def of(self, state: WorkerState) -> Memory:
+        rows = state.rows
+        if self._rows is None or (rows is not self._rows and rows != self._rows):
+            self._memory = memory_of(state)
+        self._rows = rows
+        return self._memory
+
+
 def advance(state: WorkerState, result: SyncResult) -> WorkerState:
     """The state after a successful, written sync. Facts no longer observed and rows
-    no longer in the sheet are forgotten; first-seen times of facts still observed keep."""
+    no longer in the sheet are forgotten; first-seen times of facts still observed keep.
+
+    A client whose memory would come out equal is handed back as the very same
+    `RowMemory` (and, if no client changed, the very same `rows` mapping), so the store
+    can tell what to write, and the next pass what to rebuild, by identity."""
+    previous = state.rows
     rows: dict[str, RowMemory] = {}
+    reused = 0
+    no_changes: tuple[tuple[str, datetime], ...] = ()
+    status_of, changes_of, memory_of_key = (
+        result.status.get,
+        result.credential_changes.get,
+        previous.get,
+    )
     for evaluation in result.evaluations:
-        key = evaluation.row.key
+        row = evaluation.row
+        key = row.key
         if key is None:
             continue
-        before = state.rows.get(key, RowMemory(evaluation.row.row)).first_seen
+        status = status_of(row.row)
+        changes = changes_of(key, no_changes)
+        before = memory_of_key(key)
+        if before is not None and _unchanged(before, evaluation, status, changes):
+            rows[key] = before
+            reused += 1
+            continue
+        seen = before.first_seen if before is not None else {}
         rows[key] = RowMemory(
-            row=evaluation.row.row,
-            status=result.status.get(evaluation.row.row),
-            first_seen={f: before.get(f, result.started_at) for f in evaluation.observed_facts},
-            fingerprints=dict(evaluation.row.secret_fingerprints),
-            credential_changes=dict(result.credential_changes.get(key, ())),
+            row=row.row,
+            status=status,
+            first_seen={f: seen.get(f, result.started_at) for f in evaluation.observed_facts},
+            fingerprints=dict(row.secret_fingerprints),
+            credential_changes=dict(changes),
         )
     failure = state.failure
     if failure is not None:
@@ -89,7 +128,31 @@ def advance(state: WorkerState, result: SyncResult) -> WorkerState:
             if failure.announced
             else None
         )
-    return replace(state, rows=rows, failure=failure)
+    same = reused == len(rows) == len(previous)  # every client kept, none gone
+    if same and failure == state.failure:
+        return state
+    return replace(state, rows=previous if same else rows, failure=failure)
+
+
+def _unchanged(
+    before: RowMemory,
+    evaluation: RowEvaluation,
+    status: StatusCells | None,
+    changes: Sequence[tuple[str, datetime]],
+) -> bool:
+    """Whether `advance` would rebuild `before` equal to itself for this row. Identity
+    is tried first (an unchanged row comes back as the same objects), equality decides."""
+    row = evaluation.row
+    if before.row != row.row or not (before.status is status or before.status == status):
+        return False
+    # First-seen times of facts still observed keep: only the set of facts matters.
+    facts, seen = evaluation.observed_facts, before.first_seen
+    if (facts or seen) and seen.keys() != facts:
+        return False
+    prints = row.secret_fingerprints
+    if before.fingerprints is not prints and before.fingerprints != prints:
+        return False
+    return not (changes or before.credential_changes) or before.credential_changes == dict(changes)
 
 
 def failed(state: WorkerState, error: BaseException, now: datetime) -> WorkerState:

@@ -19,10 +19,11 @@ import sqlite3
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from types import MappingProxyType
+from typing import Protocol, TypeVar
 
 from .domains.port import CachedVerdict
 from .errors import SheetsyncError
@@ -102,9 +103,13 @@ class SqliteStateStore:
         self.key_path = key_path or self.path.with_name(self.path.name + ".key")
         self._key = _load_or_create_key(self.key_path)
         self._checked = False
-        # The client rows as the database holds them after our last load or save: a save
-        # writes only what differs (a pass under the sync lock loads, then saves).
-        self._stored: Mapping[str, RowMemory] | None = None
+        # The state as the database holds it after our last load or save (read-only
+        # mappings throughout), and the generation token it was stored under. A save
+        # writes only what differs from it; a load returns it as long as the database
+        # still carries that token, i.e. nobody else has saved since (every save writes a
+        # new random token in its transaction, so a rebuilt database cannot match).
+        self._held: WorkerState | None = None
+        self._generation: str | None = None
 
     @property
     def fingerprint(self) -> Fingerprinter:
@@ -125,65 +130,97 @@ class SqliteStateStore:
             return self._load()
 
     def save(self, state: WorkerState, run: RunRecord | None = None) -> None:
+        held, self._held = self._held, None  # unsure what the database holds until committed
+        generation = secrets.token_hex(8)
         try:
-            self._save(state, run)
+            kept = self._save(state, run, held, generation)
         except sqlite3.Error as exc:
-            self._stored = None
             raise StateError(f"cannot save the state store {self.path}: {exc}") from None
-        except BaseException:
-            self._stored = None  # unsure what the database holds: the next save writes all
-            raise
-        self._stored = dict(state.rows)
+        self._held, self._generation = kept, generation
 
     def _load(self) -> WorkerState:
         with self.connect() as db:
-            meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
-            same_key = meta.get("key_check", self._key_check()) == self._key_check()
-            if not same_key:
-                log.warning(
-                    "the fingerprint key %s is not the one the stored fingerprints were made "
-                    "with; they are discarded, so no credential change can be reported this time",
-                    self.key_path,
-                )
-            rows = {
-                key: RowMemory(row=row, status=_status(status))
-                for key, row, status in db.execute("SELECT key, row, status FROM client_rows")
-            }
-            facts = _grouped(db.execute("SELECT key, fact, at FROM first_seen"))
-            prints = _grouped(db.execute("SELECT key, column_key, fingerprint FROM fingerprints"))
-            changes = _grouped(
-                db.execute("SELECT key, column_key, detected_at FROM credential_changes")
+            generation = _generation(db)
+            if self._held is not None and _same(generation, self._generation):
+                return self._held
+            self._held = None
+            db.execute("BEGIN")  # one consistent read
+            try:
+                state, same_key = self._read(db)
+            finally:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+        # Discarded fingerprints are still in the database: the next save rewrites all.
+        self._held = state if same_key else None
+        self._generation = generation
+        return state
+
+    def _read(self, db: sqlite3.Connection) -> tuple[WorkerState, bool]:
+        meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+        same_key = meta.get("key_check", self._key_check()) == self._key_check()
+        if not same_key:
+            log.warning(
+                "the fingerprint key %s is not the one the stored fingerprints were made "
+                "with; they are discarded, so no credential change can be reported this time",
+                self.key_path,
             )
+        rows = {
+            key: (row, _status(status))
+            for key, row, status in db.execute("SELECT key, row, status FROM client_rows")
+        }
+        facts = _grouped(db.execute("SELECT key, fact, at FROM first_seen"))
+        prints = _grouped(db.execute("SELECT key, column_key, fingerprint FROM fingerprints"))
+        changes = _grouped(
+            db.execute("SELECT key, column_key, detected_at FROM credential_changes")
+        )
+        none: dict[str, str] = {}
         loaded = {
             key: RowMemory(
-                row=memory.row,
-                status=memory.status,
-                first_seen={f: _time(at) for f, at in facts.get(key, {}).items()},
-                fingerprints=prints.get(key, {}) if same_key else {},
-                credential_changes={c: _time(at) for c, at in changes.get(key, {}).items()},
+                row=row,
+                status=status,
+                first_seen=_read_only({f: _time(at) for f, at in facts.get(key, none).items()}),
+                fingerprints=_read_only(prints.get(key, {}) if same_key else {}),
+                credential_changes=_read_only(
+                    {c: _time(at) for c, at in changes.get(key, none).items()}
+                ),
             )
-            for key, memory in rows.items()
+            for key, (row, status) in rows.items()
         }
-        # Discarded fingerprints are still in the database: the next save rewrites all.
-        self._stored = loaded if same_key else None
-        return WorkerState(
-            rows=loaded,
+        state = WorkerState(
+            rows=MappingProxyType(loaded),
             last_report=meta.get("last_report"),
             last_report_at=_maybe_time(meta.get("last_report_at")),
             last_digest_at=_maybe_time(meta.get("last_digest_at")),
             failure=_failure(meta.get("failure")),
         )
+        return state, same_key
 
-    def _save(self, state: WorkerState, run: RunRecord | None) -> None:
-        stored = self._stored
+    def _save(
+        self, state: WorkerState, run: RunRecord | None, held: WorkerState | None, generation: str
+    ) -> WorkerState:
+        """Write `state` over `held` (None: over anything); return the read-only copy of
+        `state` that the database now holds, sharing every row memory it can with `held`."""
+        kept: dict[str, RowMemory] = {}
         with self.connect() as db, _transaction(db):
+            if not _same(_generation(db), self._generation):
+                held = None  # saved by someone else since (or unknown): write everything
+            stored = held.rows if held is not None else None
             if stored is None:
                 for table in _ROW_TABLES:
                     db.execute(f"DELETE FROM {table}")  # fixed table names
                 changed = list(state.rows)
+            elif state.rows is stored:  # a pass that changed no client
+                changed = []
             else:
+                changed = []
+                for key, memory in state.rows.items():
+                    before = stored.get(key)
+                    # Identity first: a pass hands back the memories it did not change.
+                    if before is not None and (before is memory or before == memory):
+                        kept[key] = before
+                    else:
+                        changed.append(key)
                 gone = [(key,) for key in stored.keys() - state.rows.keys()]
-                changed = [k for k, memory in state.rows.items() if stored.get(k) != memory]
                 for table in _ROW_TABLES:
                     db.executemany(f"DELETE FROM {table} WHERE key = ?", gone)
                     db.executemany(f"DELETE FROM {table} WHERE key = ?", [(k,) for k in changed])
@@ -203,20 +240,22 @@ class SqliteStateStore:
                     "INSERT INTO credential_changes VALUES (?, ?, ?)",
                     [(key, c, at.isoformat()) for c, at in memory.credential_changes.items()],
                 )
-            meta = {
-                "key_check": self._key_check(),
-                "last_report": state.last_report,
-                "last_report_at": _iso(state.last_report_at),
-                "last_digest_at": _iso(state.last_digest_at),
-                "failure": _failure_json(state.failure),
-            }
-            for name, value in meta.items():
+                kept[key] = _frozen(memory)
+            stored_meta = _meta(held) if held is not None else {}
+            for name, value in _meta(state).items():
+                if name in stored_meta and stored_meta[name] == value:
+                    continue  # unchanged: the last report alone can be megabytes
                 if value is None:
                     db.execute("DELETE FROM meta WHERE name = ?", (name,))
                 else:
                     db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+            for name, value in (("key_check", self._key_check()), ("generation", generation)):
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
             if run is not None:
                 _insert_run(db, run)
+        if held is not None and state.rows is held.rows:
+            return held if _meta(state) == _meta(held) else replace(state, rows=held.rows)
+        return replace(state, rows=MappingProxyType(kept))
 
     def runs(self, limit: int = 100) -> list[RunRecord]:
         """The latest runs, newest first."""
@@ -244,7 +283,7 @@ class SqliteStateStore:
             db.close()
 
     def _open_checked(self) -> None:
-        self._stored = None  # a (re)built database holds nothing we remember
+        self._held = None  # a (re)built database holds nothing we remember
         if not self.path.exists():
             log.warning("state store %s not found: starting a new one (no memory yet)", self.path)
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -444,6 +483,47 @@ def _grouped(cursor: Iterator[tuple[str, str, str]]) -> dict[str, dict[str, str]
     for key, name, value in cursor:
         out.setdefault(key, {})[name] = value
     return out
+
+
+def _generation(db: sqlite3.Connection) -> str | None:
+    found = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
+    return found[0] if found else None
+
+
+def _same(generation: str | None, ours: str | None) -> bool:
+    """Whether the database still holds what we last loaded or saved. Without a token
+    (written by an older sheetsync) nobody can tell."""
+    return generation is not None and generation == ours
+
+
+def _meta(state: WorkerState) -> dict[str, str | None]:
+    """The `meta` rows a state is stored as (besides the key check and generation)."""
+    return {
+        "last_report": state.last_report,
+        "last_report_at": _iso(state.last_report_at),
+        "last_digest_at": _iso(state.last_digest_at),
+        "failure": _failure_json(state.failure),
+    }
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _read_only(mapping: dict[_K, _V]) -> Mapping[_K, _V]:
+    # The store hands out what it keeps: nobody may change it behind its back.
+    return MappingProxyType(mapping)
+
+
+def _frozen(memory: RowMemory) -> RowMemory:
+    """A copy of `memory` that neither its maker nor a later caller can change."""
+    return RowMemory(
+        row=memory.row,
+        status=memory.status,
+        first_seen=_read_only(dict(memory.first_seen)),
+        fingerprints=_read_only(dict(memory.fingerprints)),
+        credential_changes=_read_only(dict(memory.credential_changes)),
+    )
 
 
 def _status_json(status: StatusCells | None) -> str | None:

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from .domains.port import DomainChecker
 from .errors import SheetsyncError
-from .history import WorkerState, advance, describe_error, failed, memory_of
+from .history import MemoryMemo, WorkerState, advance, describe_error, failed
 from .notify.port import Message, Notifier, NotifierError
-from .notify.snapshot import ReportSnapshot, diff, snapshot_of
+from .notify.snapshot import SnapshotMemo, diff, snapshot_of
 from .notify.summary import failure_message, summary
 from .reuse import PassMemo
 from .settings import Settings
@@ -54,8 +54,11 @@ class Worker:
         self.clock = clock
         self.store = store
         self.notifier = notifier
-        # The previous pass's work, reused while the sheet and its inputs are unchanged.
+        # What the previous pass built, reused while its inputs are unchanged: the
+        # sheet's parse and evaluation, the memory handed to the rules, the snapshots.
         self.memo = PassMemo()
+        self._memory = MemoryMemo()
+        self._snapshots = SnapshotMemo()
 
     def run_once(self, *, dry_run: bool = False) -> PassOutcome:
         """One pass. A dry run reads and computes only: no write, no save, no message."""
@@ -68,7 +71,7 @@ class Worker:
                 self.settings,
                 self.clock,
                 dry_run=dry_run,
-                memory=memory_of(state),
+                memory=self._memory.of(state),
                 fingerprint=self.store.fingerprint,
                 memo=self.memo,
             )
@@ -87,8 +90,8 @@ class Worker:
         return self._report(state, saved, result)
 
     def _report(self, before: WorkerState, saved: WorkerState, result: SyncResult) -> PassOutcome:
-        current = snapshot_of(result)
-        previous = ReportSnapshot.from_json(before.last_report) if before.last_report else None
+        current = snapshot_of(result, self._snapshots)
+        previous = self._snapshots.report(before.last_report) if before.last_report else None
         now = result.finished_at
         digest = previous is not None and digest_due(before.last_digest_at, now, self.settings)
         changes = diff(previous, current) if previous else None
@@ -108,14 +111,16 @@ class Worker:
         )
         if not self._deliver(message):
             return PassOutcome(result, None, message, False)
+        text = self._snapshots.to_json(current)
         reported = replace(
             saved,
-            last_report=current.to_json(),
+            last_report=text,
             last_report_at=now,
             last_digest_at=now if digest or previous is None else saved.last_digest_at,
             failure=None,
         )
         self._save_quietly(reported)
+        self._snapshots.sent(text, current)
         return PassOutcome(result, None, message, True)
 
     def _failed(self, state: WorkerState, error: Exception, started: datetime) -> PassOutcome:

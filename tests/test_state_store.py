@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import stat
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -188,3 +189,149 @@ def test_fingerprints_discarded_for_a_new_key_are_deleted_at_the_next_save(
     store.save(loaded)
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM fingerprints").fetchone() == (0,)
+
+
+# -- a long-lived store remembers what it loaded or saved, until someone else saves ----
+
+
+def test_a_load_after_our_own_save_hands_back_the_saved_state_unread(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    store.save(a_state())
+    loaded = store.load()
+    assert loaded == a_state()
+    with sqlite3.connect(store.path) as db:  # an edit that only a real read would see
+        db.execute("UPDATE client_rows SET row = 99")
+    assert store.load() is loaded
+
+
+def test_the_state_handed_out_cannot_be_changed_in_place(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    mine = a_state()
+    store.save(mine)
+    mine.rows["kovács pékség kft."].first_seen["card-unpaid"] = T0 + timedelta(days=9)  # type: ignore[index]
+    mine.rows["új"] = RowMemory(7)  # type: ignore[index]
+    loaded = store.load()
+    assert loaded == a_state()  # the caller's later edits did not reach what the store holds
+    memory = loaded.rows["kovács pékség kft."]
+    for mapping in (loaded.rows, memory.first_seen, memory.fingerprints, memory.credential_changes):
+        with pytest.raises(TypeError):
+            mapping["x"] = "y"  # type: ignore[index]
+    fresh = SqliteStateStore(tmp_path / "s.sqlite")
+    with pytest.raises(TypeError):
+        fresh.load().rows["x"] = RowMemory(1)  # type: ignore[index]
+
+
+def test_a_save_by_another_store_on_the_same_file_is_loaded(tmp_path: Path) -> None:
+    serve, cron = SqliteStateStore(tmp_path / "s.sqlite"), SqliteStateStore(tmp_path / "s.sqlite")
+    serve.save(a_state())
+    serve.load()
+    theirs = WorkerState(rows={"béta bt.": RowMemory(3, first_seen={"invoice-unpaid": T0})})
+    cron.load()
+    cron.save(theirs)
+    assert serve.load() == theirs
+    serve.save(a_state())  # and the next save writes over theirs, not over what we held
+    assert SqliteStateStore(tmp_path / "s.sqlite").load() == a_state()
+
+
+def test_after_a_failed_save_the_next_load_reads_the_database(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    store.save(a_state())
+    broken = WorkerState(rows={"b": RowMemory(2, first_seen={"y": "not a time"})})  # type: ignore[dict-item]
+    with pytest.raises(AttributeError):
+        store.save(broken)
+    with sqlite3.connect(store.path) as db:  # leaves the generation as it was
+        db.execute("UPDATE client_rows SET row = 99")
+    assert store.load().rows["kovács pékség kft."].row == 99
+
+
+def test_a_rebuilt_database_is_loaded_not_remembered(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStateStore(path)
+    store.save(a_state())
+    store.load()
+    path.unlink()  # e.g. restored or recreated by another process
+    other = WorkerState(rows={"c": RowMemory(4)})
+    SqliteStateStore(path).save(other)
+    assert store.load() == other
+
+
+def test_a_database_corrupted_after_our_save_is_rebuilt_on_load(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStateStore(path)
+    store.save(a_state())
+    path.write_bytes(b"this is not sqlite" * 500)
+    assert store.load() == WorkerState()
+    assert list(tmp_path.glob("s.sqlite.corrupt-*"))
+
+
+def test_a_save_made_with_another_fingerprint_key_is_loaded_with_fingerprints_discarded(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sqlite"
+    store = SqliteStateStore(path)
+    store.save(a_state())
+    other_key = SqliteStateStore(path, key_path=tmp_path / "other.key")
+    other_key.save(other_key.load())
+    loaded = store.load()
+    assert loaded.rows["kovács pékség kft."].fingerprints == {}
+    assert loaded.rows["kovács pékség kft."].first_seen == {"card-unpaid": T0}
+
+
+def test_a_database_without_a_generation_is_always_read(tmp_path: Path) -> None:
+    """As written by an older sheetsync, which knows no generation token."""
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    store.save(a_state())
+    with sqlite3.connect(store.path) as db:
+        db.execute("DELETE FROM meta WHERE name = 'generation'")
+    assert store.load() == a_state()
+    with sqlite3.connect(store.path) as db:
+        db.execute("UPDATE client_rows SET row = 99")
+    assert store.load().rows["kovács pékség kft."].row == 99
+
+
+def test_a_save_that_changes_nothing_keeps_the_held_state(tmp_path: Path) -> None:
+    store = SqliteStateStore(tmp_path / "s.sqlite")
+    store.save(a_state())
+    loaded = store.load()
+    store.save(loaded, RunRecord(T0, T0, "ok"))
+    assert store.load() is loaded
+    store.save(replace(loaded, last_report="{}"))
+    assert store.load().rows is loaded.rows
+    assert SqliteStateStore(store.path).load() == replace(a_state(), last_report="{}")
+
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("save"), st.sampled_from([0, 1]), states),
+        st.tuples(st.just("load"), st.sampled_from([0, 1]), st.none()),
+        st.tuples(st.just("save-loaded"), st.sampled_from([0, 1]), st.none()),
+        st.tuples(st.just("fail"), st.sampled_from([0, 1]), st.none()),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=operations)
+def test_two_long_lived_stores_on_one_file_always_load_what_a_new_store_loads(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, WorkerState | None]]
+) -> None:
+    """`serve` next to a cron `sync`: interleaved loads and saves (some failing) by two
+    stores; every load equals a fresh read, every save leaves exactly its state."""
+    path = tmp_path_factory.mktemp("store") / "s.sqlite"
+    stores = [SqliteStateStore(path), SqliteStateStore(path)]
+    loaded = [WorkerState(), WorkerState()]
+    broken = WorkerState(rows={"z": RowMemory(2, first_seen={"y": "not a time"})})  # type: ignore[dict-item]
+    for action, which, state in steps:
+        store = stores[which]
+        if action == "load":
+            loaded[which] = store.load()
+            assert loaded[which] == SqliteStateStore(path).load()
+        elif action == "fail":
+            with pytest.raises(AttributeError):
+                store.save(broken)
+        else:
+            wanted = state if state is not None else replace(loaded[which], last_report="x")
+            store.save(wanted)
+            assert SqliteStateStore(path).load().rows == wanted.rows
