@@ -38,8 +38,8 @@ from sheetsync.settings import Settings
 from sheetsync.sheets.google import READ_OPTIONS, GoogleSheet
 from sheetsync.sheets.metadata_file import FileMetadataCache
 from sheetsync.state import SqliteStateStore
-from sheetsync.sync import _check_domains, run_sync
-from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
+from sheetsync.sync import _check_domains, domains_to_check, run_sync
+from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet, RecordingNotifier
 from sheetsync.texts import Texts
 from sheetsync.worker import Worker
 
@@ -124,7 +124,9 @@ class SheetsyncContender:
         sheet = GoogleSheet(KEY, credentials(), worksheet=TITLE, metadata=metadata)
         self.server.redirect(sheet._http.session)
         store = SqliteStateStore(state)
-        return Worker(sheet, InMemoryDomainChecker(), SETTINGS, self.clock, store, None)
+        # A team channel to tell: its first pass reports, later ones only what is new.
+        notifier = RecordingNotifier()
+        return Worker(sheet, InMemoryDomainChecker(), SETTINGS, self.clock, store, notifier)
 
     def prepare(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -225,7 +227,7 @@ def core(rows: list[list[Any]]) -> tuple[Layout, dict[int, StatusCells]]:
     """sheetsync's pure core, for the contenders that do their own I/O."""
     layout = locate(rows, SETTINGS.columns, SETTINGS.status_columns)
     parsed = parse_rows(rows, layout, SETTINGS.tz, ephemeral_fingerprinter())
-    verdicts = _check_domains(InMemoryDomainChecker(), parsed)
+    verdicts = _check_domains(InMemoryDomainChecker(), domains_to_check(parsed))
     context = Context(now=NOW, thresholds=SETTINGS.thresholds, verdicts=verdicts)
     evaluations = evaluate(parsed, context)
     texts = Texts("hu")

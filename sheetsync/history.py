@@ -120,6 +120,13 @@ def advance(state: WorkerState, result: SyncResult) -> WorkerState:
             fingerprints=dict(row.secret_fingerprints),
             credential_changes=dict(changes),
         )
+    same = reused == len(rows) == len(previous)  # every client kept, none gone
+    return _succeeded(state, previous if same else rows, result)
+
+
+def _succeeded(
+    state: WorkerState, rows: Mapping[str, RowMemory], result: SyncResult
+) -> WorkerState:
     failure = state.failure
     if failure is not None:
         # A silent failure (never announced) needs no recovery message.
@@ -128,10 +135,44 @@ def advance(state: WorkerState, result: SyncResult) -> WorkerState:
             if failure.announced
             else None
         )
-    same = reused == len(rows) == len(previous)  # every client kept, none gone
-    if same and failure == state.failure:
+    if rows is state.rows and failure == state.failure:
         return state
-    return replace(state, rows=previous if same else rows, failure=failure)
+    return replace(state, rows=rows, failure=failure)
+
+
+class AdvanceMemo:
+    """`advance` for a long-lived worker. When the state is the one its last call
+    returned and the sync handed back the very same evaluations and statuses (the pass
+    memo reused them) with equal credential changes, no client's memory can change:
+    the rows are kept without visiting each client."""
+
+    def __init__(self) -> None:
+        self._last: _Advanced | None = None
+
+    def advance(self, state: WorkerState, result: SyncResult) -> WorkerState:
+        last = self._last
+        if (
+            last is not None
+            and state.rows is last.rows
+            and result.evaluations is last.evaluations
+            and result.status is last.status
+            and result.credential_changes == last.credential_changes
+        ):
+            advanced = _succeeded(state, state.rows, result)
+        else:
+            advanced = advance(state, result)
+        self._last = _Advanced(
+            advanced.rows, result.evaluations, result.status, result.credential_changes
+        )
+        return advanced
+
+
+@dataclass(frozen=True)
+class _Advanced:
+    rows: Mapping[str, RowMemory]
+    evaluations: Sequence[RowEvaluation]
+    status: Mapping[int, StatusCells]
+    credential_changes: Mapping[str, Sequence[tuple[str, datetime]]]
 
 
 def _unchanged(

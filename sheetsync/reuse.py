@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .layout import Layout
-from .model import ClientRow, RowEvaluation
+from .model import ClientRow, DomainName, RowEvaluation
 from .plan import StatusCells
 from .rows import Fingerprinter
 from .rules import Context
@@ -55,6 +55,7 @@ class Parsed:
     setup: Setup
     layout: Layout
     rows: tuple[ClientRow, ...]
+    domains: tuple[DomainName, ...]  # those whose verdict the rows depend on
 
 
 @dataclass(frozen=True)

@@ -87,10 +87,10 @@ def run_sync(
             )
             rows = parse_rows(snapshot.rows, layout, settings.tz, fingerprinter)
         if snapshot.version is not None:
-            parsed = Parsed(snapshot.version, setup, layout, tuple(rows))
+            parsed = Parsed(snapshot.version, setup, layout, tuple(rows), domains_to_check(rows))
     else:
         layout, rows = parsed.layout, list(parsed.rows)
-    verdicts = _check_domains(checker, rows)
+    verdicts = _check_domains(checker, parsed.domains if parsed else domains_to_check(rows))
     shown_for = timedelta(hours=settings.thresholds.credential_changed_hours)
     changes = credential_changes(
         memory.fingerprints, memory.credential_changes, rows, started, shown_for
@@ -151,16 +151,23 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _check_domains(checker: DomainChecker, rows: Sequence[ClientRow]) -> dict[str, DomainVerdict]:
+def domains_to_check(rows: Sequence[ClientRow]) -> tuple[DomainName, ...]:
+    """Each domain once whose verdict some row's status depends on."""
     wanted: dict[str, DomainName] = {}
     for row in rows:
         if row.domain is not None and needs_domain_check(row):
             wanted.setdefault(row.domain.ascii, row.domain)
-    if not wanted:
+    return tuple(wanted.values())
+
+
+def _check_domains(
+    checker: DomainChecker, domains: Sequence[DomainName]
+) -> dict[str, DomainVerdict]:
+    if not domains:
         return {}
     try:
-        return dict(checker.check(list(wanted.values())))
+        return dict(checker.check(list(domains)))
     except Exception as exc:  # a checker bug must not stop the sheet being annotated
         log.exception("domain checker failed; verdicts are unknown this pass")
         reason = f"checker failed: {type(exc).__name__}"
-        return {name: DomainVerdict(Verdict.UNKNOWN, "sheetsync", None, reason) for name in wanted}
+        return {d.ascii: DomainVerdict(Verdict.UNKNOWN, "sheetsync", None, reason) for d in domains}

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from .domains.port import DomainChecker
 from .errors import SheetsyncError
-from .history import MemoryMemo, WorkerState, advance, describe_error, failed
+from .history import AdvanceMemo, MemoryMemo, WorkerState, describe_error, failed
 from .notify.port import Message, Notifier, NotifierError
 from .notify.snapshot import SnapshotMemo, diff, snapshot_of
 from .notify.summary import failure_message, summary
@@ -58,6 +58,7 @@ class Worker:
         # sheet's parse and evaluation, the memory handed to the rules, the snapshots.
         self.memo = PassMemo()
         self._memory = MemoryMemo()
+        self._advance = AdvanceMemo()
         self._snapshots = SnapshotMemo()
 
     def run_once(self, *, dry_run: bool = False) -> PassOutcome:
@@ -81,7 +82,7 @@ class Worker:
             return self._failed(state, exc, started)
         if dry_run:
             return PassOutcome(result)
-        saved = advance(state, result)
+        saved = self._advance.advance(state, result)
         try:
             self.store.save(saved, _run_record(result))
         except Exception as exc:  # the sheet is written; the next pass redoes the rest

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetsync.history import MemoryMemo, RowMemory, WorkerState, advance, memory_of
+from sheetsync.history import (
+    AdvanceMemo,
+    MemoryMemo,
+    RowMemory,
+    WorkerState,
+    advance,
+    memory_of,
+)
 from sheetsync.notify.snapshot import (
     QUIET_CODES,
     Changes,
@@ -153,6 +160,61 @@ def test_advance_equals_a_rebuild_and_keeps_every_unchanged_memory(
                 assert memory is before.rows[key]
         if state.rows == before.rows and state.failure == before.failure:
             assert state is before
+
+
+def repeated(result: SyncResult, minutes: int) -> SyncResult:
+    """The next pass over an unchanged sheet: the pass memo hands back the very same
+    evaluations and statuses, at a later time."""
+    later = timedelta(minutes=minutes)
+    return replace(
+        result, started_at=result.started_at + later, finished_at=result.finished_at + later
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=passes)
+def test_the_advance_memo_equals_a_rebuild_across_repeated_and_new_passes(
+    steps: list[tuple[list[list[object]], float, bool]],
+) -> None:
+    memo, state, plain = AdvanceMemo(), WorkerState(), WorkerState()
+    for result in results(steps):
+        for again in (result, repeated(result, 5), repeated(result, 10)):
+            before = state
+            state, plain = memo.advance(state, again), plain_advance(plain, again)
+            assert state == plain
+        assert state.rows is before.rows  # the repeats kept every client's memory
+
+
+def test_the_advance_memo_works_a_state_it_did_not_return_out_in_full() -> None:
+    # After a failed save the worker loads the older state: it must not pass as current.
+    rows = [wf.client("Alfa Kft", payment_method="bankkártya")]
+    (result,) = results([(rows, 5, False)])
+    memo = AdvanceMemo()
+    saved = memo.advance(WorkerState(), result)
+    assert saved.rows  # Alfa's first-seen facts
+    older = WorkerState()
+    assert memo.advance(older, repeated(result, 5)) == plain_advance(older, repeated(result, 5))
+    other = replace(result, evaluations=tuple(result.evaluations))  # equal, not the same
+    assert memo.advance(WorkerState(), other) == plain_advance(WorkerState(), other)
+
+
+@pytest.mark.parametrize("differs", ["evaluations", "status", "credential changes"])
+def test_the_advance_memo_visits_the_clients_when_any_input_is_not_the_last_one(
+    differs: str,
+) -> None:
+    unpaid = [wf.client("Alfa Kft", payment_method="bankkártya")]
+    paid = [wf.client("Alfa Kft", payment_method="bankkártya", paid="igen")]
+    first, other = results([(unpaid, 5, False), (paid, 5, False)])
+    memo = AdvanceMemo()
+    state = memo.advance(WorkerState(), first)
+    again = repeated(first, 5)
+    if differs == "evaluations":  # other facts observed, the same status object
+        again = replace(again, evaluations=other.evaluations)
+    elif differs == "status":
+        again = replace(again, status=dict(other.status))
+    else:
+        again = replace(again, credential_changes={"alfa kft": (("hosting_password", T),)})
+    assert memo.advance(state, again) == plain_advance(state, again) != state
 
 
 def test_a_changed_client_gets_a_new_memory_and_the_others_keep_theirs() -> None:

@@ -138,13 +138,23 @@ class SnapshotMemo:
         self._clients: dict[str, _Made] = {}
         self._json: dict[str, tuple[ClientSnapshot, str]] = {}
         self._report: tuple[str, ReportSnapshot] | None = None
+        self._whole: _Whole | None = None
 
     def snapshot_of(self, result: SyncResult) -> ReportSnapshot:
         texts, labels = result.texts, result.layout.labels
         if texts != self._texts or labels != self._labels:
             self._texts, self._labels, self._clients = texts, dict(labels), {}
-        before, made = self._clients, {}
+            self._whole = None
         urls, credential_changes = result.row_urls, result.credential_changes
+        whole = self._whole
+        if (
+            whole is not None
+            and result.evaluations is whole.evaluations
+            and urls == whole.urls
+            and credential_changes == whole.credential_changes
+        ):  # the pass memo handed back the last pass's evaluations: every client as before
+            return ReportSnapshot(result.sheet, result.finished_at, whole.clients)
+        before, made = self._clients, {}
         clients: dict[str, ClientSnapshot] = {}
         for e in result.evaluations:
             row = e.row
@@ -162,6 +172,7 @@ class SnapshotMemo:
             made[key] = last
             clients[key] = last.client
         self._clients = made
+        self._whole = _Whole(result.evaluations, urls, credential_changes, clients)
         return ReportSnapshot(result.sheet, result.finished_at, clients)
 
     def to_json(self, snapshot: ReportSnapshot) -> str:
@@ -190,6 +201,16 @@ class SnapshotMemo:
         if self._report is None or (self._report[0] is not text and self._report[0] != text):
             self._report = (text, ReportSnapshot.from_json(text))
         return self._report[1]
+
+
+@dataclass(frozen=True)
+class _Whole:
+    """The last call's inputs and its clients (never changed once made)."""
+
+    evaluations: Sequence[RowEvaluation]
+    urls: Mapping[int, str]
+    credential_changes: Mapping[str, Sequence[tuple[str, datetime]]]
+    clients: Mapping[str, ClientSnapshot]
 
 
 @dataclass(frozen=True)
@@ -227,6 +248,8 @@ class Changes:
 
 
 def diff(previous: ReportSnapshot, current: ReportSnapshot) -> Changes:
+    if current.clients is previous.clients:  # the memo's: the very clients last reported
+        return Changes()
     new_clients, new_problems, resolved, moved, ready, credentials = [], [], [], [], [], []
     for key, now in current.clients.items():
         before = previous.clients.get(key)
