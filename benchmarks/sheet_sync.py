@@ -159,7 +159,7 @@ class GspreadScript:
         self.server = server
 
     def prepare(self) -> None:
-        pass
+        clear_caches()  # a script run by cron is a fresh process, like sheetsync's cold one
 
     def run(self, cap: int) -> tuple[int, bool]:
         session = self.server.redirect(new_session())
