@@ -50,7 +50,7 @@ cells = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in VALUES.items()}
 edit = st.tuples(st.just("edit"), st.integers(0, 3), st.sampled_from(sorted(VALUES)), st.data())
 steps = st.one_of(
     edit,
-    st.tuples(st.just("wait"), st.sampled_from([0, 1, 7, 9, 23, 25, 47, 49, 73, 200])),
+    st.tuples(st.just("wait"), st.sampled_from([0, 1, 7, 9, 23, 25, 47, 49, 73, 200, -2, -30])),
     st.tuples(st.just("verdict"), st.sampled_from(["alfa.hu", "beta.hu", "foglalt.hu"])),
     st.tuples(st.just("swap"), st.integers(0, 3), st.integers(0, 3)),
     st.tuples(st.just("dry run")),
@@ -412,3 +412,38 @@ def test_the_memo_keeps_no_password_in_the_clear() -> None:
     held = repr(vars(memo)) + repr(vars(memo._keys))
     assert CANARY not in held
     assert CANARY.encode() not in b"".join(parsed.content)
+
+
+def test_a_clock_gone_back_undoes_a_tripped_threshold_of_an_untouched_row() -> None:
+    card_unpaid = client(DONE, paid=None, domain_application=None)
+    world, clock, checker = settled(sheet_rows(card_unpaid, *FIVE[1:]))
+    clock.advance(hours=25)
+    due = world.sync(checker, clock, False)
+    assert Code.CARD_PAYMENT_PENDING in {f.code for f in due.evaluations[0].findings}
+    clock.advance(hours=-3)
+    world.sheet.set(4, KEYS.index("package"), "Pro")  # elsewhere: a new version
+    back = world.sync(checker, clock, True)
+    assert Code.CARD_PAYMENT_PENDING not in {f.code for f in back.evaluations[0].findings}
+    same(back, afresh(world, clock, checker))
+
+
+def test_a_note_right_of_the_status_columns_makes_a_blank_row_a_row() -> None:
+    world, clock, checker = settled(sheet_rows(*FIVE[:2], {}, FIVE[3]))
+    assert [e.row.row for e in world.sync(checker, clock, True).evaluations] == [2, 3, 5]
+    world.sheet.set(4, len(KEYS) + len(STATUS) + 1, "megjegyzés")
+    noted = world.sync(checker, clock, True)
+    assert [e.row.row for e in noted.evaluations] == [2, 3, 4, 5]
+    same(noted, afresh(world, clock, checker))
+
+
+def test_a_new_time_zone_or_fingerprint_key_parses_every_row_afresh() -> None:
+    world, clock, checker = settled(sheet_rows(*FIVE))
+    world.sheet.set(4, KEYS.index("package"), "Pro")  # a new version either way
+    memory = memory_of(world.state)
+    for options, key in (({"timezone": "America/New_York"}, b"reuse-test-key"), ({}, b"new")):
+        other = make_settings(**options)
+        kwargs: dict[str, Any] = {"memory": memory, "fingerprint": hmac_fingerprinter(key)}
+        reused = run_sync(world.sheet, checker, other, clock, memo=world.memo, **kwargs)
+        plain = run_sync(world.sheet, checker, other, clock, dry_run=True, **kwargs)
+        assert reused.evaluations == plain.evaluations
+        assert reused.status == plain.status
