@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
 from .layout import Layout
 from .model import RowEvaluation, Severity
@@ -28,6 +29,10 @@ class StatusCells:
     next_step: str
     findings: str
     domain: str
+
+    def texts(self) -> tuple[str, str, str, str]:
+        """The texts in `STATUS_KEYS` order."""
+        return (self.stage, self.next_step, self.findings, self.domain)
 
     def by_key(self) -> dict[str, str]:
         return {key: getattr(self, key) for key in STATUS_KEYS}
@@ -63,17 +68,28 @@ def plan_writes(
     desired: Mapping[int, StatusCells],
     texts: Texts,
     now: datetime,
+    known: Sequence[Identity | None] = (),
 ) -> WritePlan:
     """Cells to write: changed status cells of evaluated rows, and stale status cells of
-    rows staff emptied. `desired` maps sheet row → status; other rows should have none."""
+    rows staff emptied. `desired` maps sheet row → status; other rows should have none.
+    `known` may give identities already worked out, by position below the header."""
     writes = []
     identities = []
     stamp = texts.moment(now)
-    for number in range(layout.header_row + 1, len(rows) + 1):
+    first = layout.header_row + 1
+    columns = [layout.status[key] for key in STATUS_KEYS]
+    as_written = itemgetter(*columns)
+    width = max(columns) + 1
+    for number in range(first, len(rows) + 1):
         cells = rows[number - 1]
-        identity = identity_of(cells, layout)
+        index = number - first
+        identity = known[index] if index < len(known) else None
+        if identity is None:
+            identity = identity_of(cells, layout)
         identities.append((number, identity))
         want = desired.get(number)
+        if want is not None and len(cells) >= width and as_written(cells) == want.texts():
+            continue  # the common case, in C: the very texts are there (a str equals only a str)
         wanted = want.by_key() if want else dict.fromkeys(STATUS_KEYS, "")
         changed = [
             (layout.status[key], text)

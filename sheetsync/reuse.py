@@ -11,25 +11,30 @@ hands them back while everything they were computed from is still the same:
 - the time, up to the first moment a time threshold of some row would trip
   (`RowEvaluation.valid_until`).
 
-Anything else is a miss and the pass is worked out in full, so the memo can only
-save work, never change a result (a property test holds it to that). It lives in
+When the cells changed but the setup and layout did not, the rows whose own cells
+and inputs are unchanged keep their parse, evaluation and status (`rowreuse`).
+Anything else is worked out afresh, so the memo can only save work, never change a
+result (a property test holds it to that). It lives in
 one process and is never stored: cells, secrets included, exist there anyway, and
-only digests and results derived from them are kept here.
+only keyed digests and results derived from them are kept here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from .layout import Layout
-from .model import ClientRow, DomainName, RowEvaluation
+from .model import ClientRow, DomainName, Finding, RowEvaluation
 from .plan import StatusCells
+from .rowreuse import ContentKeys, RowKey, known_identities, reevaluate, reparse
 from .rows import Fingerprinter
 from .rules import Context
 from .settings import Settings
-from .sheets.port import WritePlan
+from .sheets.port import Identity, WritePlan
+from .texts import Texts
+from .values import CellValue
 
 _PROBE = ("sheetsync pass memo", "key check")
 Setup = tuple[object, ...]
@@ -51,11 +56,12 @@ def setup_of(settings: Settings, fingerprint: Fingerprinter) -> Setup:
 class Parsed:
     """A sheet's values worked out up to the rules."""
 
-    version: str
+    version: str | None
     setup: Setup
     layout: Layout
     rows: tuple[ClientRow, ...]
     domains: tuple[DomainName, ...]  # those whose verdict the rows depend on
+    content: tuple[RowKey, ...] = ()  # each row's content key, below the header
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class WorkedOut:
     status: Mapping[int, StatusCells]
     plan: WritePlan
     valid_until: datetime | None  # the earliest of the evaluations'
+    cross: Mapping[int, Sequence[Finding]]  # the cross-row findings, by sheet row
 
     def holds_for(self, context: Context) -> bool:
         """Would the rules decide the same in `context`? Yes when every input is equal
@@ -95,15 +102,33 @@ class PassMemo:
     def __init__(self) -> None:
         self._parsed: Parsed | None = None
         self._worked_out: WorkedOut | None = None
-        self.hits = 0  # passes that reused the rules' results (for tests and logs)
+        self._keys = ContentKeys()
+        self.hits = 0  # passes that reused the rules' results wholesale
+        self.rows_parsed = 0  # rows whose parse was kept from the previous pass
+        self.rows_reused = 0  # rows whose evaluation and status were kept
 
     def parsed(self, version: str | None, setup: Setup) -> Parsed | None:
+        """The previous parse, if the sheet's version and the setup are the same (O(1))."""
         known = self._parsed
         if version is None or known is None:
             return None
         if known.version != version or known.setup != setup:
             return None
         return known
+
+    def parse(
+        self,
+        sheet: Sequence[Sequence[CellValue]],
+        setup: Setup,
+        layout: Layout,
+        tz: tzinfo,
+        fingerprint: Fingerprinter,
+    ) -> tuple[list[ClientRow], tuple[RowKey, ...]]:
+        """`rows.parse_rows` reusing the unchanged rows; and the rows' content keys."""
+        content = self._keys.of(sheet, layout)
+        rows, kept = reparse(sheet, layout, tz, fingerprint, content, self._earlier(setup, layout))
+        self.rows_parsed += kept
+        return rows, content
 
     def worked_out(self, parsed: Parsed, context: Context) -> WorkedOut | None:
         """The previous results if they were computed from `parsed` and still hold."""
@@ -113,9 +138,32 @@ class PassMemo:
         self.hits += 1
         return known
 
-    def remember(self, parsed: Parsed | None, worked_out: WorkedOut) -> None:
-        self._parsed = parsed
-        self._worked_out = worked_out if parsed is not None else None
+    def evaluate(
+        self, parsed: Parsed, context: Context, texts: Texts
+    ) -> tuple[list[RowEvaluation], dict[int, StatusCells], Mapping[int, Sequence[Finding]]]:
+        """`rules.evaluate` and `plan.render_status` reusing the rows whose inputs are
+        unchanged; and the cross-row findings."""
+        earlier = self._worked_out if self._earlier(parsed.setup, parsed.layout) else None
+        evaluations, status, cross, kept = reevaluate(
+            parsed.rows, context, texts, parsed.layout, earlier
+        )
+        self.rows_reused += kept
+        return evaluations, status, cross
+
+    def identities(self, parsed: Parsed) -> list[Identity | None]:
+        """The previous identity of each row whose content is unchanged."""
+        known = self._worked_out
+        earlier = self._earlier(parsed.setup, parsed.layout)
+        return known_identities(parsed.content, earlier, known.plan if known else None)
+
+    def _earlier(self, setup: Setup, layout: Layout) -> Parsed | None:
+        known = self._parsed
+        if known is None or known.setup != setup or known.layout != layout:
+            return None
+        return known
+
+    def remember(self, parsed: Parsed, worked_out: WorkedOut) -> None:
+        self._parsed, self._worked_out = parsed, worked_out
 
     def forget(self) -> None:
         self._parsed = self._worked_out = None

@@ -82,12 +82,12 @@ def parse_rows(
     col = layout.columns["client"]
     keys = history_keys([text_of(c[col]) if col < len(c) else None for _, c in found])
     return [
-        _parse_row(n, cells, history_key, layout, tz, fingerprint)
+        parse_row(n, cells, history_key, layout, tz, fingerprint)
         for (n, cells), history_key in zip(found, keys, strict=True)
     ]
 
 
-def _parse_row(
+def parse_row(
     number: int,
     cells: Sequence[CellValue],
     history_key: str | None,

@@ -15,14 +15,15 @@ from datetime import datetime, timedelta
 
 from .domains.port import DomainChecker
 from .layout import Layout, locate
-from .model import ClientRow, DomainName, DomainVerdict, RowEvaluation, Verdict
+from .model import ClientRow, DomainName, DomainVerdict, Finding, RowEvaluation, Verdict
 from .plan import StatusCells, plan_writes, render_status
 from .reuse import Parsed, PassMemo, WorkedOut, earliest_expiry, setup_of
 from .rows import Fingerprinter, ephemeral_fingerprinter, parse_rows
 from .rules import Context, credential_changes, evaluate, needs_domain_check
 from .settings import Settings
-from .sheets.port import SheetBackend, WriteOutcome, WritePlan
+from .sheets.port import Identity, SheetBackend, WriteOutcome, WritePlan
 from .texts import Texts
+from .values import CellValue
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -85,12 +86,15 @@ def run_sync(
             layout = locate(
                 snapshot.rows, settings.columns, settings.status_columns, settings.sheet.header_row
             )
-            rows = parse_rows(snapshot.rows, layout, settings.tz, fingerprinter)
-        if snapshot.version is not None:
-            parsed = Parsed(snapshot.version, setup, layout, tuple(rows), domains_to_check(rows))
-    else:
-        layout, rows = parsed.layout, list(parsed.rows)
-    verdicts = _check_domains(checker, parsed.domains if parsed else domains_to_check(rows))
+            content: tuple[bytes, ...] = ()
+            if memo is None:
+                rows = parse_rows(snapshot.rows, layout, settings.tz, fingerprinter)
+            else:
+                rows, content = memo.parse(snapshot.rows, setup, layout, settings.tz, fingerprinter)
+        domains = domains_to_check(rows)
+        parsed = Parsed(snapshot.version, setup, layout, tuple(rows), domains, content)
+    layout, rows = parsed.layout, list(parsed.rows)
+    verdicts = _check_domains(checker, parsed.domains)
     shown_for = timedelta(hours=settings.thresholds.credential_changed_hours)
     changes = credential_changes(
         memory.fingerprints, memory.credential_changes, rows, started, shown_for
@@ -103,13 +107,10 @@ def run_sync(
         credential_changes=changes,
     )
     texts = Texts(settings.locale)
-    known = memo.worked_out(parsed, context) if memo and parsed else None
+    known = memo.worked_out(parsed, context) if memo else None
     if known is None:
         with gc_paused():
-            evaluations = tuple(evaluate(rows, context))
-            rendered = {e.row.row: render_status(e, texts, layout) for e in evaluations}
-            plan = plan_writes(snapshot.rows, layout, rendered, texts, started)
-        known = WorkedOut(context, evaluations, rendered, plan, earliest_expiry(evaluations))
+            known = _work_out(snapshot.rows, parsed, context, texts, memo)
     elif not known.plan.is_empty:  # not written last time: plan again, stamped now
         replanned = plan_writes(snapshot.rows, layout, known.status, texts, started)
         known = replace(known, plan=replanned)
@@ -134,6 +135,26 @@ def run_sync(
         row_urls=urls,
         credential_changes=changes,
     )
+
+
+def _work_out(
+    sheet: Sequence[Sequence[CellValue]],
+    parsed: Parsed,
+    context: Context,
+    texts: Texts,
+    memo: PassMemo | None,
+) -> WorkedOut:
+    """Evaluate, render and plan; with a `memo`, reusing the rows it can."""
+    if memo is None:
+        evaluations = evaluate(parsed.rows, context)
+        status = {e.row.row: render_status(e, texts, parsed.layout) for e in evaluations}
+        cross: Mapping[int, Sequence[Finding]] = {}
+        identities: Sequence[Identity | None] = ()
+    else:
+        evaluations, status, cross = memo.evaluate(parsed, context, texts)
+        identities = memo.identities(parsed)
+    plan = plan_writes(sheet, parsed.layout, status, texts, context.now, identities)
+    return WorkedOut(context, tuple(evaluations), status, plan, earliest_expiry(evaluations), cross)
 
 
 @contextmanager

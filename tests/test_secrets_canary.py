@@ -118,7 +118,7 @@ def test_no_canary_leaves_the_sheet_whatever_happens(
         def broken(*args: Any, **kwargs: Any) -> Any:
             raise ValueError(f"could not convert string to float: {NEW_PASSWORD!r}")
 
-        monkeypatch.setattr(sync_module, "evaluate", broken)
+        monkeypatch.setattr(sync_module, "plan_writes", broken)  # on every path of a pass
         assert main(["-vv", "sync", "--config", str(config)]) == 1
         captured = capsys.readouterr()
         outputs += [captured.out, captured.err]

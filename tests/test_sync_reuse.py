@@ -15,6 +15,7 @@ from sheetsync.history import WorkerState, advance, memory_of
 from sheetsync.model import Code, Verdict
 from sheetsync.reuse import PassMemo
 from sheetsync.rows import hmac_fingerprinter
+from sheetsync.settings import StatusHeaders
 from sheetsync.sync import SyncResult, run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
 
@@ -22,22 +23,25 @@ from .builders import CANARY, DONE, KEYS, NOW, client, sheet_rows
 from .builders import settings as make_settings
 
 SETTINGS = make_settings()
+STATUS = list(StatusHeaders().model_dump())  # appended after the input columns
 FINGERPRINT = hmac_fingerprinter(b"reuse-test-key")
 
 # Values that move clients between stages and across time thresholds.
 VALUES: dict[str, list[Any]] = {
-    "client": ["Alfa Kft.", "Béta Bt.", "alfa kft.", None],
+    # Equal in Python (1 == 1.0 == True) but not as text ("1", "TRUE"): the row keys
+    # must tell them apart. Repeated names change other rows' cross findings and keys.
+    "client": ["Alfa Kft.", "Béta Bt.", "alfa kft.", 1, 1.0, True, "1", None],
     "email_type": ["saját", "létrehozott", None, "??"],
     "email": ["info@alfa.hu", "alfa.marketing@gmail.com", "nem-email", None],
     "email_password": [CANARY, "Masik-Jelszo-2!", None],
     "hosting_login": ["info@alfa.hu", None],
     "hosting_password": [CANARY, "Uj-Jelszo-3!", 123456, None],
     "managing_account": ["igen", "nem", "valaki@pelda.hu", True, 1, None],
-    "package": ["Start", "Pro", None],
+    "package": ["Start", "Pro", 1, 1.0, True, "1", None],
     "domain": ["alfa.hu", "beta.hu", "foglalt.hu", "nem domain", None],
     "payment_method": ["bankkártya", "utalás", "csekk", None],
     "invoice_sent": ["2026. 11. 20.", "2026.11.25 09:00", True, 46351.0, None],
-    "paid": ["igen", "nem", "2026.11.24 14:30", 46351.5, 1, 1.0, True, None],
+    "paid": ["igen", "nem", "2026.11.24 14:30", 46351.5, 1, 1.0, True, "1", None],
     "order_live": ["igen", False, "2026.11.25 10:00", None],
     "domain_application": ["beküldve", "Sikeres", "Sikertelen", "talán", None],
 }
@@ -46,11 +50,16 @@ cells = st.fixed_dictionaries({k: st.sampled_from(v) for k, v in VALUES.items()}
 edit = st.tuples(st.just("edit"), st.integers(0, 3), st.sampled_from(sorted(VALUES)), st.data())
 steps = st.one_of(
     edit,
-    st.tuples(st.just("wait"), st.sampled_from([0, 1, 7, 9, 23, 25, 47, 49, 73, 200])),
+    st.tuples(st.just("wait"), st.sampled_from([0, 1, 7, 9, 23, 25, 47, 49, 73, 200, -2, -30])),
     st.tuples(st.just("verdict"), st.sampled_from(["alfa.hu", "beta.hu", "foglalt.hu"])),
     st.tuples(st.just("swap"), st.integers(0, 3), st.integers(0, 3)),
     st.tuples(st.just("dry run")),
     st.tuples(st.just("again")),
+    st.tuples(st.just("insert"), st.integers(0, 5), st.booleans()),
+    st.tuples(st.just("delete"), st.integers(0, 5)),
+    st.tuples(st.just("copy name"), st.integers(0, 5), st.integers(0, 5)),
+    st.tuples(st.just("status"), st.integers(0, 5), st.integers(0, len(STATUS)), st.data()),
+    st.tuples(st.just("headers"), st.sampled_from(sorted(VALUES)), st.sampled_from(sorted(VALUES))),
 )
 
 
@@ -86,8 +95,33 @@ def same(a: SyncResult, b: SyncResult) -> None:
     assert a.credential_changes == b.credential_changes
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.lists(cells, min_size=1, max_size=4), st.lists(steps, min_size=1, max_size=12))
+def change(world: World, step: tuple[Any, ...], value: Any) -> None:
+    """Apply a staff edit that does not depend on the clock or the checker."""
+    grid = world.sheet.rows
+    match step:
+        case ("edit", index, key, _) if index + 2 <= len(grid):
+            world.sheet.set(index + 2, KEYS.index(key), value)
+        case ("swap", i, j) if max(i, j) + 1 < len(grid):
+            grid[i + 1], grid[j + 1] = grid[j + 1], grid[i + 1]
+        case ("insert", index, copy_it) if index + 1 <= len(grid):
+            grid.insert(index + 1, list(grid[min(index + 1, len(grid) - 1)]) if copy_it else [])
+        case ("delete", index) if index + 1 < len(grid):
+            del grid[index + 1]
+        case ("copy name", i, j) if max(i, j) + 1 < len(grid):
+            name = grid[i + 1][0] if grid[i + 1] else None
+            world.sheet.set(j + 2, 0, name)
+        case ("status", index, column, _) if index + 2 <= len(grid):
+            world.sheet.set(index + 2, len(KEYS) + column, value)
+        case ("headers", a, b):
+            header = grid[0]
+            header[KEYS.index(a)], header[KEYS.index(b)] = (
+                header[KEYS.index(b)],
+                header[KEYS.index(a)],
+            )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(cells, min_size=1, max_size=6), st.lists(steps, min_size=1, max_size=12))
 def test_a_pass_with_the_memo_equals_a_pass_without_it(
     clients: list[dict[str, Any]], script: list[tuple[Any, ...]]
 ) -> None:
@@ -99,12 +133,12 @@ def test_a_pass_with_the_memo_equals_a_pass_without_it(
     same(reusing.sync(checker, clock, False), fresh.sync(checker, clock, False))
     for step in script:
         dry_run = False
+        value = None
         match step:
-            case ("edit", index, key, data):
+            case ("edit", _, key, data):
                 value = data.draw(st.sampled_from(VALUES[key]))
-                for world in (reusing, fresh):
-                    if index + 2 <= len(world.sheet.rows):
-                        world.sheet.set(index + 2, KEYS.index(key), value)
+            case ("status", _, _, data):
+                value = data.draw(st.sampled_from(["Kész", "", " Kész ", 1, None]))
             case ("wait", hours):
                 clock.advance(hours=hours)
             case ("verdict", name):
@@ -112,13 +146,10 @@ def test_a_pass_with_the_memo_equals_a_pass_without_it(
                 checker.verdicts[name] = (
                     Verdict.AVAILABLE if now == Verdict.REGISTERED else Verdict.REGISTERED
                 )
-            case ("swap", i, j):
-                for world in (reusing, fresh):
-                    grid = world.sheet.rows
-                    if max(i, j) + 1 < len(grid):
-                        grid[i + 1], grid[j + 1] = grid[j + 1], grid[i + 1]
             case ("dry run",):
                 dry_run = True
+        for world in (reusing, fresh):
+            change(world, step, value)
         clock.advance(minutes=5)
         same(reusing.sync(checker, clock, dry_run), fresh.sync(checker, clock, dry_run))
         assert reusing.sheet.rows == fresh.sheet.rows
@@ -288,3 +319,131 @@ def test_other_thresholds_are_worked_out_afresh() -> None:
         world.sheet, checker, strict, clock, memory=memory, fingerprint=FINGERPRINT, memo=world.memo
     )
     assert Code.CARD_PAYMENT_PENDING in {f.code for f in result.evaluations[0].findings}
+
+
+# -- row by row: a changed sheet keeps the work for its unchanged rows ---------------------
+
+FIVE = [client(DONE, client=f"Ügyfél {n} Kft.", domain=f"ugyfel{n}.hu") for n in range(5)]
+
+
+def afresh(world: World, clock: FakeClock, checker: InMemoryDomainChecker) -> SyncResult:
+    """What a worker without a memo makes of the same sheet and memory (a dry run)."""
+    copy_of = World(InMemorySheet(copy.deepcopy(world.sheet.rows)), None, world.state)
+    return copy_of.sync(checker, clock, True)
+
+
+def test_an_edit_of_one_row_reuses_the_others() -> None:
+    world, clock, checker = settled(sheet_rows(*FIVE))
+    memo = world.memo
+    assert memo is not None
+    before = world.sync(checker, clock, False)
+    parsed, reused, hits = memo.rows_parsed, memo.rows_reused, memo.hits
+    world.sheet.set(4, KEYS.index("package"), "Pro")
+    after = world.sync(checker, clock, True)
+    assert memo.hits == hits  # the version changed: no wholesale reuse
+    assert (memo.rows_parsed - parsed, memo.rows_reused - reused) == (4, 4)
+    kept = [a is b for a, b in zip(before.evaluations, after.evaluations, strict=True)]
+    assert kept == [True, True, False, True, True]
+    assert Code.PACKAGE_NOT_START in {f.code for f in after.evaluations[2].findings}
+    same(after, afresh(world, clock, checker))
+
+
+def test_our_own_status_write_does_not_stop_reuse() -> None:
+    world, clock, checker = settled(sheet_rows(*FIVE))
+    memo = world.memo
+    assert memo is not None
+    world.sheet.set(4, KEYS.index("package"), "Pro")
+    first = world.sync(checker, clock, False)  # writes row 4's status: a new version
+    assert first.outcome.rows_written == (4,)
+    clock.advance(minutes=5)
+    hits, reused = memo.hits, memo.rows_reused
+    second = world.sync(checker, clock, False)
+    assert memo.hits == hits
+    assert memo.rows_reused - reused == 5
+    assert second.evaluations[2] is first.evaluations[2]
+    assert second.outcome.cells_written == 0
+
+
+def test_a_value_equal_in_python_but_not_as_text_is_parsed_again() -> None:
+    world, clock, checker = settled(sheet_rows(*FIVE))
+    for value in (1, 1.0, True, "1"):
+        world.sheet.set(3, KEYS.index("package"), value)
+        result = world.sync(checker, clock, True)
+        shown = {
+            f.params["package"] for f in result.evaluations[1].findings if f.column == "package"
+        }
+        assert shown == {"TRUE" if value is True else "1"}
+        same(result, afresh(world, clock, checker))
+        clock.advance(minutes=5)
+
+
+def test_a_repeated_name_changes_the_findings_and_history_key_of_an_untouched_row() -> None:
+    world, clock, checker = settled(sheet_rows(*FIVE))
+    world.sheet.set(2, KEYS.index("client"), "ügyfél 4 kft.")  # the first row takes row 6's name
+    copied = world.sync(checker, clock, True)
+    assert copied.evaluations[4].row.key == "ügyfél 4 kft.#2"
+    assert Code.DUPLICATE_CLIENT in {f.code for f in copied.evaluations[4].findings}
+    same(copied, afresh(world, clock, checker))
+    world.sheet.set(2, KEYS.index("client"), "Ügyfél 0 Kft.")  # and back
+    restored = world.sync(checker, clock, True)
+    assert restored.evaluations[4].row.key == "ügyfél 4 kft."
+    same(restored, afresh(world, clock, checker))
+
+
+def test_an_inserted_row_shifts_the_rows_below_it() -> None:
+    world, clock, checker = settled(sheet_rows(*FIVE))
+    world.sheet.rows.insert(2, [None] * len(KEYS) + ["stale status"])
+    world.sheet.rows.insert(2, [c for c in sheet_rows(DONE)[1]])
+    result = world.sync(checker, clock, True)
+    assert [e.row.row for e in result.evaluations] == [2, 3, 5, 6, 7, 8]
+    same(result, afresh(world, clock, checker))
+
+
+def test_the_memo_keeps_no_password_in_the_clear() -> None:
+    secretive = [client(c, email_password=CANARY) for c in FIVE]
+    world, clock, checker = settled(sheet_rows(*secretive))
+    memo = world.memo
+    assert memo is not None
+    world.sheet.set(3, KEYS.index("hosting_password"), "Uj-" + CANARY)
+    world.sync(checker, clock, False)
+    parsed = memo._parsed
+    assert parsed is not None and len(parsed.content) == 5
+    assert all(type(k) is bytes and len(k) == 16 for k in parsed.content)  # digests
+    held = repr(vars(memo)) + repr(vars(memo._keys))
+    assert CANARY not in held
+    assert CANARY.encode() not in b"".join(parsed.content)
+
+
+def test_a_clock_gone_back_undoes_a_tripped_threshold_of_an_untouched_row() -> None:
+    card_unpaid = client(DONE, paid=None, domain_application=None)
+    world, clock, checker = settled(sheet_rows(card_unpaid, *FIVE[1:]))
+    clock.advance(hours=25)
+    due = world.sync(checker, clock, False)
+    assert Code.CARD_PAYMENT_PENDING in {f.code for f in due.evaluations[0].findings}
+    clock.advance(hours=-3)
+    world.sheet.set(4, KEYS.index("package"), "Pro")  # elsewhere: a new version
+    back = world.sync(checker, clock, True)
+    assert Code.CARD_PAYMENT_PENDING not in {f.code for f in back.evaluations[0].findings}
+    same(back, afresh(world, clock, checker))
+
+
+def test_a_note_right_of_the_status_columns_makes_a_blank_row_a_row() -> None:
+    world, clock, checker = settled(sheet_rows(*FIVE[:2], {}, FIVE[3]))
+    assert [e.row.row for e in world.sync(checker, clock, True).evaluations] == [2, 3, 5]
+    world.sheet.set(4, len(KEYS) + len(STATUS) + 1, "megjegyzés")
+    noted = world.sync(checker, clock, True)
+    assert [e.row.row for e in noted.evaluations] == [2, 3, 4, 5]
+    same(noted, afresh(world, clock, checker))
+
+
+def test_a_new_time_zone_or_fingerprint_key_parses_every_row_afresh() -> None:
+    world, clock, checker = settled(sheet_rows(*FIVE))
+    world.sheet.set(4, KEYS.index("package"), "Pro")  # a new version either way
+    memory = memory_of(world.state)
+    for options, key in (({"timezone": "America/New_York"}, b"reuse-test-key"), ({}, b"new")):
+        other = make_settings(**options)
+        kwargs: dict[str, Any] = {"memory": memory, "fingerprint": hmac_fingerprinter(key)}
+        reused = run_sync(world.sheet, checker, other, clock, memo=world.memo, **kwargs)
+        plain = run_sync(world.sheet, checker, other, clock, dry_run=True, **kwargs)
+        assert reused.evaluations == plain.evaluations
+        assert reused.status == plain.status
