@@ -47,6 +47,7 @@ from . import data
 from .sheets_server import GOOGLE, KEY, TITLE, LoopbackSheets
 
 NOW = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+REPEATS = 3  # timed runs per measurement; the fastest is reported
 SETTINGS = Settings(sheet={"path": "unused.xlsx"})  # only columns, texts and time zone
 
 
@@ -269,16 +270,26 @@ def measure(
     cap: int,
     exact_requests: Callable[[], int] | None = None,
 ) -> Measured:
-    """One timed run, then the same run again under tracemalloc for the peak."""
-    server.load(sheet)
-    prepare()
-    server.load(sheet)  # counters from zero; the sheet as staff left it
-    gc.collect()
-    LOOP.marked = False
-    wall0, cpu0 = time.perf_counter(), time.process_time()
-    cells, capped = run(cap)
-    wall1, cpu1 = time.perf_counter(), time.process_time()
-    sent = sum(server.calls().values())
+    """The best of `REPEATS` timed runs (a shared VM's noise only ever adds time), each
+    from the same starting point, then the same run again under tracemalloc for the
+    peak. A capped one-request-per-row loop is timed once: it is extrapolated anyway."""
+    best: tuple[float, float, float, float, int, int, bool] | None = None
+    for _ in range(REPEATS):
+        server.load(sheet)
+        prepare()
+        server.load(sheet)  # counters from zero; the sheet as staff left it
+        gc.collect()
+        LOOP.marked = False
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        cells, capped = run(cap)
+        wall1, cpu1 = time.perf_counter(), time.process_time()
+        sent = sum(server.calls().values())
+        if best is None or wall1 - wall0 < best[1] - best[0]:
+            best = (wall0, wall1, cpu0, cpu1, sent, cells, capped)
+        if capped:
+            break
+    assert best is not None
+    wall0, wall1, cpu0, cpu1, sent, cells, capped = best
     wall, cpu = wall1 - wall0, cpu1 - cpu0
     if capped and exact_requests is not None:
         # Setup as measured; the loop's requests scaled to the number it would send.
