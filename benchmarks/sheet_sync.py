@@ -110,12 +110,14 @@ class SheetsyncContender:
     fresh `sheetsync sync` process with the same state store on disk (metadata from
     the file beside it, nothing in memory)."""
 
-    def __init__(self, server: LoopbackSheets, synced: list[list[Any]], *, cold: bool) -> None:
+    def __init__(
+        self, server: LoopbackSheets, synced: list[list[Any]], folder: Path, *, cold: bool
+    ) -> None:
         self.server = server
         self.synced = synced
         self.cold = cold
         self.name = "sheetsync (cold process)" if cold else "sheetsync (worker, steady)"
-        self.folder = Path(tempfile.mkdtemp(prefix="sheetsync-bench-"))
+        self.folder = folder  # the state store's; emptied before each measured run
         self.clock = FakeClock(NOW)
         self.worker: Worker | None = None
 
@@ -320,8 +322,11 @@ def run_scenario(
     changed = data.edit(sheet, fraction)
     out = [measure(server, "floor (fetch + decode once)", sheet, lambda: None, floor(server), cap)]
     for cold in (False, True):
-        contender = SheetsyncContender(server, synced, cold=cold)
-        out.append(measure(server, contender.name, sheet, contender.prepare, contender.run, cap))
+        with tempfile.TemporaryDirectory(prefix="sheetsync-bench-") as folder:
+            contender = SheetsyncContender(server, synced, Path(folder), cold=cold)
+            out.append(
+                measure(server, contender.name, sheet, contender.prepare, contender.run, cap)
+            )
     script = GspreadScript(server)
     # open_by_key + worksheet(): 2 metadata reads; get_all_records: 1; then 1 per changed row.
     out.append(

@@ -164,6 +164,3 @@ class PassMemo:
 
     def remember(self, parsed: Parsed, worked_out: WorkedOut) -> None:
         self._parsed, self._worked_out = parsed, worked_out
-
-    def forget(self) -> None:
-        self._parsed = self._worked_out = None
