@@ -226,13 +226,16 @@ def test_a_clock_that_went_back_is_not_trusted_with_old_results() -> None:
 
 def test_a_new_fingerprint_key_or_locale_parses_afresh() -> None:
     world, clock, checker = settled(sheet_rows(DONE))
-    assert world.memo is not None
-    snapshot = world.sheet.read()
-    setup = world.memo.parsed(snapshot.version, ("other",))
-    assert setup is None
+    before = world.sync(checker, clock, True)
+    other_key = hmac_fingerprinter(b"another-install-key")
+    rekeyed = run_sync(
+        world.sheet, checker, SETTINGS, clock, fingerprint=other_key, memo=world.memo
+    )
+    old_prints = before.evaluations[0].row.secret_fingerprints
+    assert rekeyed.evaluations[0].row.secret_fingerprints != old_prints
     english = make_settings(locale="en")
-    result = run_sync(world.sheet, checker, english, clock, memo=world.memo)
-    assert result.status[2].stage != world.sync(checker, clock, True).status[2].stage
+    result = run_sync(world.sheet, checker, english, clock, fingerprint=other_key, memo=world.memo)
+    assert result.status[2].stage != before.status[2].stage
 
 
 def test_a_plan_left_unwritten_is_made_again_with_the_time_of_this_pass() -> None:
