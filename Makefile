@@ -27,6 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check sheetsync tests examples benchmarks
 	$(BIN)/ruff format --check sheetsync tests examples benchmarks
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -38,7 +39,7 @@ test: lint typecheck pytest
 
 # Regenerate the configuration reference from the settings model (a test checks it).
 docs: $(STAMP)
-	$(BIN)/python -m sheetsync.docs > docs/configuration.md
+	$(BIN)/python -m sheetsync.cli.docs > docs/configuration.md
 
 # Side-by-side benchmarks on loopback servers (minutes; not part of `make test`).
 # BENCH_ARGS="--quick" for a smoke run, "--latency 50" to change the injected latency.

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import sheetsync.sync as sync_module
-from sheetsync import values
-from sheetsync.domains import names
-from sheetsync.sheets.port import SheetSnapshot, WriteOutcome, WritePlan
+import sheetsync.core.values as values
+import sheetsync.run.sync as sync_module
+from sheetsync.core import names
+from sheetsync.core.plan import WriteOutcome, WritePlan
+from sheetsync.sheets.port import SheetSnapshot
 from sheetsync.testing import FakeClock, InMemoryDomainChecker
 
 from .sheet_sync import NOW, SETTINGS, synced_sheet

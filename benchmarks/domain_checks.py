@@ -21,10 +21,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from sheetsync.core.model import DomainName, Verdict
+from sheetsync.core.names import normalize_domain
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.checker import LiveDomainChecker
-from sheetsync.domains.names import normalize_domain
-from sheetsync.model import DomainName, Verdict
 from sheetsync.settings import DomainSettings
 
 HU_FREE = b"% Whois server 4.0 serving the hu ccTLD\n\nNincs talalat / No match\n"

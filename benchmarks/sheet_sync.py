@@ -28,20 +28,20 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.credentials import Credentials
 from gspread.utils import ValueRenderOption
 
-from sheetsync import values
-from sheetsync.domains import names
-from sheetsync.layout import Layout, column_letter, locate
-from sheetsync.plan import StatusCells, plan_writes, render_status
-from sheetsync.rows import ephemeral_fingerprinter, parse_rows
-from sheetsync.rules import Context, evaluate
+import sheetsync.core.values as values
+from sheetsync.core import names
+from sheetsync.core.layout import Layout, column_letter, locate
+from sheetsync.core.plan import StatusCells, plan_writes, render_status
+from sheetsync.core.rows import ephemeral_fingerprinter, parse_rows
+from sheetsync.core.rules import Context, evaluate
+from sheetsync.core.texts import Texts
+from sheetsync.run.sync import _check_domains, domains_to_check, run_sync
+from sheetsync.run.worker import Worker
 from sheetsync.settings import Settings
 from sheetsync.sheets.google import READ_OPTIONS, GoogleSheet
 from sheetsync.sheets.metadata_file import FileMetadataCache
-from sheetsync.state import SqliteStateStore
-from sheetsync.sync import _check_domains, domains_to_check, run_sync
+from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet, RecordingNotifier
-from sheetsync.texts import Texts
-from sheetsync.worker import Worker
 
 from . import data
 from .sheets_server import GOOGLE, KEY, TITLE, LoopbackSheets

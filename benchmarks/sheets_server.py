@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from sheetsync.layout import column_index, column_letter
+from sheetsync.core.layout import column_index, column_letter
 
 GOOGLE = "https://sheets.googleapis.com"
 KEY = "1BenchSpreadsheetKey_0123456789abcdefgh"

@@ -1,3 +1,3 @@
-from .cli import run
+from sheetsync.cli.main import run
 
 run()

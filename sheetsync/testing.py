@@ -6,16 +6,17 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from .domains.cache import MemoryVerdictCache
-from .domains.port import CachedVerdict
-from .history import WorkerState
-from .model import DomainName, DomainVerdict, Verdict
-from .notify.port import Message
-from .rows import Fingerprinter, hmac_fingerprinter
-from .sheets.guard import resolve, view_of_rows
-from .sheets.port import SheetSnapshot, WriteOutcome, WritePlan, version_of
-from .state import RunRecord
-from .values import CellValue
+from sheetsync.core.memory import WorkerState
+from sheetsync.core.model import DomainName, DomainVerdict, Verdict
+from sheetsync.core.plan import WriteOutcome, WritePlan
+from sheetsync.core.rows import Fingerprinter, hmac_fingerprinter
+from sheetsync.core.values import CellValue
+from sheetsync.domains.cache import MemoryVerdictCache
+from sheetsync.domains.port import CachedVerdict
+from sheetsync.notify.port import Message
+from sheetsync.sheets.guard import resolve, view_of_rows
+from sheetsync.sheets.port import SheetSnapshot, version_of
+from sheetsync.state.sqlite import RunRecord
 
 
 class InMemorySheet:

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sheetsync.layout import locate
-from sheetsync.model import DomainVerdict, RowEvaluation, Verdict
-from sheetsync.rows import hmac_fingerprinter, parse_rows
-from sheetsync.rules import Context, evaluate
+from sheetsync.core.layout import locate
+from sheetsync.core.model import DomainVerdict, RowEvaluation, Verdict
+from sheetsync.core.rows import hmac_fingerprinter, parse_rows
+from sheetsync.core.rules import Context, evaluate
+from sheetsync.core.values import CellValue
 from sheetsync.settings import ColumnHeaders, Settings, StatusHeaders, Thresholds
-from sheetsync.values import CellValue
 
 BUD = ZoneInfo("Europe/Budapest")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=BUD)

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
-from sheetsync.layout import column_index, column_letter
+from sheetsync.core.layout import column_index, column_letter
 from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import SCOPES
 from sheetsync.sheets.retry import Pacer, RetryPolicy

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sheetsync.sheets.guard import identity_from
-from sheetsync.sheets.port import RowWrite, SheetBackend, WritePlan
-from sheetsync.values import CellValue
+from sheetsync.core.plan import RowWrite, WritePlan, identity_from
+from sheetsync.core.values import CellValue
+from sheetsync.sheets.port import SheetBackend
 
 HEADER = ["Ügyfél neve", "E-mail cím", "Domain", "Telefon", "Állapot"]
 ROWS: list[list[CellValue]] = [

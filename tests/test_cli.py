@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sheetsync.cli import main
+from sheetsync.cli.main import main
 
 from .builders import CANARY, DONE, client, sheet_rows
 from .workbooks import read_workbook, write_config, write_workbook

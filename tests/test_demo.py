@@ -10,12 +10,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from sheetsync.cli import main
+from sheetsync.cli.main import main
+from sheetsync.core.memory import Memory
+from sheetsync.core.model import Code, Stage
 from sheetsync.domains.port import FileDomainChecker
-from sheetsync.model import Code, Stage
+from sheetsync.run.sync import run_sync
 from sheetsync.settings import load_settings
 from sheetsync.sheets.workbook import WorkbookSheet
-from sheetsync.sync import Memory, run_sync
 from sheetsync.testing import FakeClock
 
 from .builders import NOW

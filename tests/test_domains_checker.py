@@ -12,10 +12,10 @@ from typing import ClassVar
 import httpx
 import pytest
 
+from sheetsync.core.model import Verdict
+from sheetsync.core.names import normalize_domain
 from sheetsync.domains.bootstrap import CACHE_FILE, BootstrapSource, snapshot
 from sheetsync.domains.cache import MemoryVerdictCache
-from sheetsync.domains.names import normalize_domain
-from sheetsync.model import Verdict
 
 from .domain_servers import FakeTime, live_settings, make_checker, rdap_fixture
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sheetsync.cli import cli
+from sheetsync.app.wiring import domain_checker
+from sheetsync.cli.main import cli
 from sheetsync.domains.checker import LiveDomainChecker
 from sheetsync.errors import ConfigError
 from sheetsync.settings import load_settings
-from sheetsync.wiring import domain_checker
 
 from .domain_servers import LoopbackRdap, LoopbackWhois, whois_text
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sheetsync.domains.names import InvalidDomain, normalize_domain
+from sheetsync.core.names import InvalidDomain, normalize_domain
 
 HU_LETTERS = "abcdefghijklmnopqrstuvwxyzáéíóöőúüű0123456789-"
 

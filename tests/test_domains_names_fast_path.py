@@ -12,8 +12,8 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sheetsync.domains import names
-from sheetsync.domains.names import InvalidDomain, normalize_domain
+from sheetsync.core import names
+from sheetsync.core.names import InvalidDomain, normalize_domain
 
 ASCII_LDH = "abcxyzABCXYZ0189-"
 BORDER = ASCII_LDH + "._" + "éßİ\u0131\u212a\uff21"  # Kelvin sign, full-width A, dotless i

@@ -8,8 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sheetsync.domains.names import normalize_domain
-from sheetsync.model import Verdict
+from sheetsync.core.model import Verdict
+from sheetsync.core.names import normalize_domain
 
 from .domain_servers import FakeTime, live_settings, make_checker, rdap_fixture
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sheetsync.core.model import Code
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.checker import LiveDomainChecker
-from sheetsync.model import Code
+from sheetsync.run.sync import run_sync
 from sheetsync.settings import Settings
-from sheetsync.sync import run_sync
 from sheetsync.testing import FakeClock, InMemorySheet
 
 from .domain_servers import START, LoopbackRdap, LoopbackWhois, live_settings, whois_text

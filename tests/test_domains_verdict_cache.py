@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sheetsync.core.model import DomainVerdict, Verdict
+from sheetsync.core.names import normalize_domain
 from sheetsync.domains.cache import MemoryVerdictCache
-from sheetsync.domains.names import normalize_domain
 from sheetsync.domains.port import VerdictCache
-from sheetsync.model import DomainVerdict, Verdict
-from sheetsync.state import SqliteStateStore, SqliteVerdictCache
+from sheetsync.state.sqlite import SqliteStateStore, SqliteVerdictCache
 from sheetsync.testing import InMemoryVerdictCache
 
 from .domain_servers import FakeTime, live_settings, make_checker, rdap_fixture

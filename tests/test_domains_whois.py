@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from sheetsync.core.model import DomainVerdict, Verdict
+from sheetsync.core.names import normalize_domain
 from sheetsync.domains import whois
-from sheetsync.domains.names import normalize_domain
-from sheetsync.model import DomainVerdict, Verdict
+from sheetsync.settings.sections import parse_host_port
 
 from .domain_servers import (
     HANG_UP,
@@ -179,10 +180,10 @@ def test_registry_patterns(tld: str, text: str, verdict: Verdict) -> None:
     ],
 )
 def test_host_port_parsing(value: str, expected: tuple[str, int]) -> None:
-    assert whois.parse_host_port(value) == expected
+    assert parse_host_port(value) == expected
 
 
 @pytest.mark.parametrize("value", ["", ":43", "host:0", "host:http", "a:b:c"])
 def test_host_port_parsing_rejects_nonsense(value: str) -> None:
     with pytest.raises(ValueError):
-        whois.parse_host_port(value)
+        parse_host_port(value)

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from sheetsync.model import Code, Verdict
+from sheetsync.core.model import Code, Verdict
 from sheetsync.notify.slack import SlackWebhookNotifier
+from sheetsync.run.worker import PassOutcome, Worker
 from sheetsync.testing import InMemoryStateStore, InMemoryVerdictCache
-from sheetsync.worker import PassOutcome, Worker
 
 from .domain_servers import (
     HANG_UP,

@@ -19,14 +19,14 @@ import pytest
 import requests
 from apscheduler.triggers.interval import IntervalTrigger
 
-from sheetsync.cli import main
+from sheetsync.cli.main import main
 from sheetsync.errors import TransientSheetError
-from sheetsync.serve import Server
+from sheetsync.run.serve import Server
+from sheetsync.run.worker import PassOutcome, Worker
 from sheetsync.sheets.google import PROCESS_METADATA
 from sheetsync.sheets.retry import RetryPolicy
-from sheetsync.state import SqliteStateStore
+from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemoryStateStore
-from sheetsync.worker import PassOutcome, Worker
 
 from .google_fake import (
     BATCH_GET,

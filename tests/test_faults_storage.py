@@ -21,12 +21,12 @@ import httpx
 import openpyxl
 import pytest
 
-from sheetsync import cli as cli_module
-from sheetsync.cli import main
+import sheetsync.cli.main as cli_module
+from sheetsync.cli.main import main
+from sheetsync.core.model import Verdict
+from sheetsync.core.names import normalize_domain
 from sheetsync.domains.checker import LiveDomainChecker
-from sheetsync.domains.names import normalize_domain
-from sheetsync.model import Verdict
-from sheetsync.state import SqliteStateStore, StateError
+from sheetsync.state.sqlite import SqliteStateStore, StateError
 
 from .domain_servers import FakeTime, live_settings, make_checker, rdap_fixture
 from .workbooks import read_workbook, write_workbook

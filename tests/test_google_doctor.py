@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
-from sheetsync.cli import cli
+from sheetsync.cli.main import cli
 
 from .google_fake import ACCOUNT, KEY, VALUES_UPDATE, FakeSheetsApi, api, write_key_file
 

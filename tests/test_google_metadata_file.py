@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sheetsync.app.wiring import sheet_backend
+from sheetsync.core.values import CellValue
 from sheetsync.settings import Settings
 from sheetsync.sheets.google import GoogleSheet
 from sheetsync.sheets.metadata_file import FileMetadataCache
-from sheetsync.values import CellValue
-from sheetsync.wiring import sheet_backend
 
 from .google_fake import (
     BATCH_GET,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from sheetsync.app.wiring import sheet_backend
 from sheetsync.errors import ConfigError
 from sheetsync.settings import Settings, load_settings, spreadsheet_key
 from sheetsync.sheets.google import GoogleSheet
-from sheetsync.wiring import sheet_backend
 
 from .google_fake import ACCOUNT, KEY, write_key_file
 

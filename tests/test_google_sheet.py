@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from sheetsync.core.values import CellValue, parse_date, parse_yes_no, text_of
 from sheetsync.sheets.google import GoogleSheet, MetadataCache, cell_runs, grid_size
 from sheetsync.sheets.port import SheetBackend
-from sheetsync.values import CellValue, parse_date, parse_yes_no, text_of
 
 from .google_fake import (
     BATCH_GET,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from sheetsync.model import Verdict
-from sheetsync.report import to_json
+from sheetsync.core.model import Verdict
+from sheetsync.core.report import to_json
+from sheetsync.run.sync import run_sync
 from sheetsync.settings import Settings, load_settings
 from sheetsync.sheets.google import MetadataCache
-from sheetsync.sync import run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker
 
 from .google_fake import (

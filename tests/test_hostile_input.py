@@ -8,9 +8,9 @@ from datetime import date, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetsync.sync import run_sync
+from sheetsync.core.values import CellValue
+from sheetsync.run.sync import run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
-from sheetsync.values import CellValue
 
 from .builders import HEADERS, KEYS, NOW
 from .builders import settings as make_settings

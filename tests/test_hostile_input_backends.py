@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from sheetsync.core.result import SyncResult
 from sheetsync.errors import SheetLayoutError
+from sheetsync.run.sync import run_sync
 from sheetsync.sheets.workbook import WorkbookSheet
-from sheetsync.sync import SyncResult, run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker
 
 from .builders import HEADERS, KEYS, NOW

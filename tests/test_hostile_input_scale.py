@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from sheetsync.model import Code
-from sheetsync.plan import CELL_LIMIT
-from sheetsync.sync import run_sync
+from sheetsync.core.model import Code
+from sheetsync.core.plan import CELL_LIMIT
+from sheetsync.run.sync import run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
 
 from .google_fake import FakeSheetsApi, api, google_sheet

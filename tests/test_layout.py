@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from sheetsync.core.layout import column_index, column_letter, locate
 from sheetsync.errors import SheetLayoutError
-from sheetsync.layout import column_index, column_letter, locate
 from sheetsync.settings import ColumnHeaders, StatusHeaders
 
 COLUMNS, STATUS = ColumnHeaders(), StatusHeaders()

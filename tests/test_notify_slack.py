@@ -15,12 +15,12 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from sheetsync.model import Verdict
+from sheetsync.core.model import Verdict
+from sheetsync.core.snapshot import snapshot_of
 from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT, Message, NotifierError
 from sheetsync.notify.slack import SlackWebhookNotifier
-from sheetsync.notify.snapshot import snapshot_of
 from sheetsync.notify.summary import summary
-from sheetsync.sync import run_sync
+from sheetsync.run.sync import run_sync
 from sheetsync.testing import FakeClock
 
 from .worker_fixtures import CANARY, MONDAY_9, client, domains, settings, sheet

@@ -7,11 +7,12 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sheetsync.model import Verdict
+from sheetsync.core.model import Verdict
+from sheetsync.core.result import SyncResult
+from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
 from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT
-from sheetsync.notify.snapshot import ReportSnapshot, diff, snapshot_of
 from sheetsync.notify.summary import escape, summary
-from sheetsync.sync import SyncResult, run_sync
+from sheetsync.run.sync import run_sync
 from sheetsync.testing import FakeClock, InMemorySheet
 
 from .worker_fixtures import CANARY, MONDAY_9, client, domains, settings, sheet

@@ -11,10 +11,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from sheetsync import docs
-from sheetsync.cli import cli
-from sheetsync.metrics import Metrics
-from sheetsync.model import SEVERITY, Code
+import sheetsync.cli.docs as docs
+from sheetsync.cli.main import cli
+from sheetsync.core.model import SEVERITY, Code
+from sheetsync.ops.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -14,13 +14,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from sheetsync.cli import cli
-from sheetsync.health import Health, assess
-from sheetsync.metrics import Metrics
-from sheetsync.ops_server import OpsServer
-from sheetsync.serve import window_opened
+from sheetsync.cli.main import cli
+from sheetsync.ops.health import Health, assess
+from sheetsync.ops.metrics import Metrics
+from sheetsync.ops.server import OpsServer
+from sheetsync.run.serve import window_opened
 from sheetsync.settings import HealthSettings, ScheduleSettings
-from sheetsync.state import RunRecord, SqliteStateStore
+from sheetsync.state.sqlite import RunRecord, SqliteStateStore
 
 from .worker_fixtures import HEADERS, client
 
@@ -223,7 +223,7 @@ def test_a_port_in_use_is_one_clear_error() -> None:
 
 def test_the_state_store_runs_feed_the_health(tmp_path: Path) -> None:
     store = SqliteStateStore(tmp_path / "state.sqlite")
-    from sheetsync.history import WorkerState
+    from sheetsync.core.memory import WorkerState
 
     store.save(WorkerState(), run(50))
     store.save(WorkerState(), run(2, "failed"))
@@ -234,7 +234,7 @@ def test_the_state_store_runs_feed_the_health(tmp_path: Path) -> None:
 
 
 def test_status_prints_the_reason_verbatim_even_with_brackets(config: Path) -> None:
-    from sheetsync.history import WorkerState
+    from sheetsync.core.memory import WorkerState
 
     store = SqliteStateStore(config.parent / "var" / "state.sqlite")
     old = datetime.now(UTC) - timedelta(hours=3)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from sheetsync.cli import cli
+from sheetsync.cli.main import cli
+from sheetsync.cli.starter import Answers, render_config
 from sheetsync.settings import load_settings
-from sheetsync.starter import Answers, render_config
 
 URL = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit#gid=42"
 

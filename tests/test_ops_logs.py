@@ -18,8 +18,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from sheetsync import logs
-from sheetsync.observe import record_pass
+import sheetsync.ops.logs as logs
+from sheetsync.ops.observe import record_pass
 
 from .worker_fixtures import CANARY, HEADERS, client
 
@@ -124,7 +124,7 @@ def test_one_event_per_failed_pass_carries_sheetsyncs_own_message_only(
 ) -> None:
     from sheetsync.errors import SheetAccessError
 
-    with caplog.at_level(logging.INFO, logger="sheetsync.sync"):
+    with caplog.at_level(logging.INFO, logger="sheetsync.run.sync"):
         record_pass(None, SheetAccessError("cannot read the workbook"), 1.5)
         record_pass(None, RuntimeError(f"boom {CANARY}"), 0.5)
     first, second = caplog.records

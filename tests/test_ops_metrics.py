@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 from prometheus_client import REGISTRY
 
-from sheetsync.domains.names import normalize_domain
-from sheetsync.metrics import Metrics, ObservedDomainChecker
-from sheetsync.model import Verdict
-from sheetsync.observe import InstrumentedPass
+from sheetsync.core.model import Verdict
+from sheetsync.core.names import normalize_domain
+from sheetsync.ops.metrics import Metrics, ObservedDomainChecker
+from sheetsync.ops.observe import InstrumentedPass
+from sheetsync.run.worker import Worker
 from sheetsync.testing import InMemoryDomainChecker, InMemoryStateStore
-from sheetsync.worker import Worker
 
 from . import domain_servers
 from .google_fake import BATCH_GET, FakeSheetsApi, FakeTime, api, google_sheet

@@ -6,8 +6,8 @@ import io
 
 from click.testing import CliRunner
 
-from sheetsync.cli import cli
-from sheetsync.progress import progress_bar, spinner
+from sheetsync.cli.main import cli
+from sheetsync.cli.progress import progress_bar, spinner
 
 
 class TTY(io.StringIO):

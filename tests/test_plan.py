@@ -7,11 +7,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetsync.layout import locate
-from sheetsync.plan import STATUS_KEYS, StatusCells, plan_writes
+from sheetsync.core.layout import locate
+from sheetsync.core.plan import STATUS_KEYS, StatusCells, plan_writes
+from sheetsync.core.texts import Texts
+from sheetsync.core.values import text_of
 from sheetsync.settings import StatusHeaders
-from sheetsync.texts import Texts
-from sheetsync.values import text_of
 
 from .builders import HEADERS, KEYS, NOW, sheet_rows
 

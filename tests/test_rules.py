@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from sheetsync.model import Stage, Verdict
-from sheetsync.rules import is_created_pattern, suggested_address
+from sheetsync.core.model import Stage, Verdict
+from sheetsync.core.rules import is_created_pattern, suggested_address
 
 from .builders import DONE, NOW, client, codes, evaluate_client, evaluate_clients
 

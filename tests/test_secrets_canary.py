@@ -21,8 +21,8 @@ import httpx
 import pytest
 import respx
 
-import sheetsync.sync as sync_module
-from sheetsync.cli import main
+import sheetsync.run.sync as sync_module
+from sheetsync.cli.main import main
 
 from .google_fake import KEY, FakeSheetsApi, api, key_info, write_key_file
 from .worker_fixtures import HEADERS, client

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from sheetsync.lock import SyncLock
-from sheetsync.serve import Server, build_trigger, office_hours
+from sheetsync.run.lock import SyncLock
+from sheetsync.run.serve import Server, build_trigger, office_hours
 from sheetsync.settings import ScheduleSettings
 
 TZ = ZoneInfo("Europe/Budapest")
@@ -116,7 +116,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 from apscheduler.triggers.interval import IntervalTrigger
-from sheetsync.serve import Server, serve_until_signalled
+from sheetsync.run.serve import Server, serve_until_signalled
 
 marks = Path(sys.argv[1])
 

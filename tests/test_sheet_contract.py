@@ -7,10 +7,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from sheetsync.core.values import CellValue
 from sheetsync.sheets.port import SheetBackend
 from sheetsync.sheets.workbook import WorkbookSheet
 from sheetsync.testing import InMemorySheet
-from sheetsync.values import CellValue
 
 from .sheet_contract import SheetBackendContract
 

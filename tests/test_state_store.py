@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetsync.history import Failure, RowMemory, WorkerState
-from sheetsync.model import DomainVerdict, Verdict
-from sheetsync.plan import StatusCells
-from sheetsync.state import SCHEMA_VERSION, RunRecord, SqliteStateStore, StateError
+from sheetsync.core.memory import Failure, RowMemory, WorkerState
+from sheetsync.core.model import DomainVerdict, Verdict
+from sheetsync.core.plan import StatusCells
+from sheetsync.state.sqlite import SCHEMA_VERSION, RunRecord, SqliteStateStore, StateError
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from sheetsync.core.model import DomainName, DomainVerdict, Verdict
 from sheetsync.errors import SheetAccessError, SheetLayoutError
-from sheetsync.model import DomainName, DomainVerdict, Verdict
+from sheetsync.run.sync import run_sync
 from sheetsync.settings import StatusHeaders
-from sheetsync.sync import run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
 
 from .builders import DONE, KEYS, NOW, client, settings, sheet_rows

@@ -11,12 +11,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sheetsync.history import WorkerState, advance, memory_of
-from sheetsync.model import Code, Verdict
-from sheetsync.reuse import PassMemo
-from sheetsync.rows import hmac_fingerprinter
+from sheetsync.core.memory import WorkerState, advance, memory_of
+from sheetsync.core.model import Code, Verdict
+from sheetsync.core.result import SyncResult
+from sheetsync.core.rows import hmac_fingerprinter
+from sheetsync.run.reuse import PassMemo
+from sheetsync.run.sync import run_sync
 from sheetsync.settings import StatusHeaders
-from sheetsync.sync import SyncResult, run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
 
 from .builders import CANARY, DONE, KEYS, NOW, client, sheet_rows

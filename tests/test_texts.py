@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sheetsync.model import Code, Severity, Stage, Verdict
-from sheetsync.texts import FINDINGS, NEXT_STEPS, SEVERITIES, STAGES, VERDICTS
+from sheetsync.core.model import Code, Severity, Stage, Verdict
+from sheetsync.core.texts import FINDINGS, NEXT_STEPS, SEVERITIES, STAGES, VERDICTS
 
-RULES = Path(__file__).resolve().parents[1] / "sheetsync" / "rules.py"
+RULES = Path(__file__).resolve().parents[1] / "sheetsync" / "core" / "rules.py"
 
 
 @pytest.mark.parametrize("locale", ["hu", "en"])

@@ -10,8 +10,8 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sheetsync.model import Application, EmailType, Flag, ManagingAccount, PaymentMethod
-from sheetsync.values import (
+from sheetsync.core.model import Application, EmailType, Flag, ManagingAccount, PaymentMethod
+from sheetsync.core.values import (
     CellValue,
     Unparseable,
     is_start_package,

@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from sheetsync.cli import cli
+from sheetsync.app.wiring import webhook_url
+from sheetsync.cli.main import cli
 from sheetsync.errors import ConfigError
 from sheetsync.settings import load_settings
-from sheetsync.wiring import webhook_url
 
 from .worker_fixtures import CANARY, HEADERS, client
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from sheetsync.core.model import Code, Verdict
 from sheetsync.errors import SheetAccessError, SheetLayoutError
-from sheetsync.model import Code, Verdict
 from sheetsync.notify.port import NotifierError
 from sheetsync.settings import SlackSettings
-from sheetsync.state import SqliteStateStore
+from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock, InMemoryStateStore
 
 from .worker_fixtures import (

@@ -11,15 +11,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sheetsync.history import (
+from sheetsync.core.memory import (
     AdvanceMemo,
+    Memory,
     MemoryMemo,
     RowMemory,
     WorkerState,
     advance,
     memory_of,
 )
-from sheetsync.notify.snapshot import (
+from sheetsync.core.result import SyncResult
+from sheetsync.core.rows import hmac_fingerprinter
+from sheetsync.core.snapshot import (
     QUIET_CODES,
     Changes,
     ReportSnapshot,
@@ -27,12 +30,11 @@ from sheetsync.notify.snapshot import (
     diff,
     snapshot_of,
 )
-from sheetsync.rows import hmac_fingerprinter
+from sheetsync.core.texts import Texts
+from sheetsync.run.sync import run_sync
 from sheetsync.settings import SlackSettings
-from sheetsync.state import SqliteStateStore
-from sheetsync.sync import Memory, SyncResult, run_sync
+from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock, InMemorySheet
-from sheetsync.texts import Texts
 
 from . import worker_fixtures as wf
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from sheetsync.values import CellValue
+from sheetsync.core.values import CellValue
 
 
 def write_workbook(path: Path, rows: list[list[CellValue]], title: str = "Ügyfelek") -> Path:

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sheetsync.model import Code, Verdict
+from sheetsync.core.model import Code, Verdict
+from sheetsync.core.values import CellValue
+from sheetsync.run.worker import PassOutcome, Worker
 from sheetsync.settings import Settings, SlackSettings, Thresholds
-from sheetsync.state import StateStore
+from sheetsync.state.sqlite import StateStore
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet, RecordingNotifier
-from sheetsync.values import CellValue
-from sheetsync.worker import PassOutcome, Worker
 
 CANARY = "Kanári-Jelszó-9f3b!"
 HEADERS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..model import Verdict
+from sheetsync.core.model import Verdict
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime
 
-from ..model import DomainVerdict
-from .port import CachedVerdict
+from sheetsync.core.model import DomainVerdict
+from sheetsync.domains.port import CachedVerdict
 
 
 class MemoryVerdictCache:

@@ -19,13 +19,14 @@ from typing import Any, TypeVar
 
 import httpx
 
-from ..model import DomainName, DomainVerdict, Verdict
-from ..settings import DomainSettings
-from . import rdap, whois
-from .answer import Answer, unknown
-from .bootstrap import BootstrapSource, RdapBootstrap, default_cache_dir
-from .politeness import RateWindow, ServerGate, Sleep
-from .port import VerdictCache
+from sheetsync.core.model import DomainName, DomainVerdict, Verdict
+from sheetsync.domains import rdap, whois
+from sheetsync.domains.answer import Answer, unknown
+from sheetsync.domains.bootstrap import BootstrapSource, RdapBootstrap, default_cache_dir
+from sheetsync.domains.politeness import RateWindow, ServerGate, Sleep
+from sheetsync.domains.port import VerdictCache
+from sheetsync.settings import DomainSettings
+from sheetsync.settings.sections import parse_host_port
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -102,7 +103,7 @@ class LiveDomainChecker:
             base = s.rdap_servers[tld]
             return Route("rdap", rdap.server_of(base), rdap_base=base)
         if tld in s.whois_servers:
-            host, port = whois.parse_host_port(s.whois_servers[tld])
+            host, port = parse_host_port(s.whois_servers[tld])
             return Route(
                 "whois", f"{host}:{port}", whois_host=(host, port), registry=whois.registry_for(tld)
             )

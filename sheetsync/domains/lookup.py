@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..model import DomainName, Verdict
-from .names import InvalidDomain, normalize_domain
-from .port import DomainChecker
+from sheetsync.core.model import DomainName, Verdict
+from sheetsync.core.names import InvalidDomain, normalize_domain
+from sheetsync.domains.port import DomainChecker
 
 
 @dataclass(frozen=True)

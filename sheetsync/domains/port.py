@@ -8,9 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import ConfigError
-from ..model import DomainName, DomainVerdict, Verdict
-from .names import InvalidDomain, normalize_domain
+from sheetsync.core.model import DomainName, DomainVerdict, Verdict
+from sheetsync.core.names import InvalidDomain, normalize_domain
+from sheetsync.errors import ConfigError
 
 Clock = Callable[[], datetime]
 

@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..model import DomainName, Verdict
-from ..retry_after import retry_after_seconds
-from .answer import Answer, unknown
+from sheetsync.core.model import DomainName, Verdict
+from sheetsync.domains.answer import Answer, unknown
+from sheetsync.retry_after import retry_after_seconds
 
 RDAP_ACCEPT = "application/rdap+json, application/json;q=0.9"
 DEFAULT_BACKOFF = 2.0  # seconds, when a 5xx names no Retry-After

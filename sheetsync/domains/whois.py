@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from ..model import DomainName, Verdict
-from .answer import Answer, unknown
+from sheetsync.core.model import DomainName, Verdict
+from sheetsync.domains.answer import Answer, unknown
 
 DEFAULT_PORT = 43
 MAX_ANSWER_BYTES = 64 * 1024
@@ -101,24 +100,6 @@ _GENERIC = Registry(
 
 def registry_for(tld: str) -> Registry:
     return BUILTIN.get(tld, _GENERIC)
-
-
-def parse_host_port(value: str) -> tuple[str, int]:
-    """`host`, `host:port` or `[v6]:port` → (host, port). Raises ValueError."""
-    value = value.strip()
-    if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        port = rest.removeprefix(":") or str(DEFAULT_PORT)
-    elif value.count(":") == 1:
-        host, port = value.split(":")
-    elif ":" in value:  # only a bare IPv6 address may hold several colons
-        ipaddress.IPv6Address(value)  # raises ValueError
-        host, port = value, str(DEFAULT_PORT)
-    else:
-        host, port = value, str(DEFAULT_PORT)
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise ValueError(f"not host:port: {value!r}")
-    return host, int(port)
 
 
 def decode(raw: bytes) -> str:

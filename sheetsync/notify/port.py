@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
-from ..errors import SheetsyncError
+from sheetsync.errors import SheetsyncError
 
 TEXT_LIMIT = 3000  # Slack: characters in a section's text, and what we keep of `text`
 BLOCK_LIMIT = 50  # Slack: blocks in one message

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import SecretStr
 
-from ..retry_after import retry_after_seconds
-from .port import Message, NotifierError
+from sheetsync.notify.port import Message, NotifierError
+from sheetsync.retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)
 

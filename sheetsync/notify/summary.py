@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ..history import Failure
-from ..model import Stage
-from ..texts import Texts
-from .port import BLOCK_LIMIT, TEXT_LIMIT, Message
-from .snapshot import DOMAIN_ALERTS, OVERDUE, Changes, ClientSnapshot, Problem, ReportSnapshot
+from sheetsync.core.memory import Failure
+from sheetsync.core.model import Stage
+from sheetsync.core.snapshot import (
+    DOMAIN_ALERTS,
+    OVERDUE,
+    Changes,
+    ClientSnapshot,
+    Problem,
+    ReportSnapshot,
+)
+from sheetsync.core.texts import Texts
+from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT, Message
 
 MAX_LINES = 25  # per section: a summary, not a dump of the sheet
 NAME_MAX, MESSAGE_MAX, URL_MAX = 100, 300, 1000

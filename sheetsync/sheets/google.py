@@ -26,15 +26,23 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
-from ..errors import SheetAccessError
-from ..instrument import NO_OBSERVER, RequestObserver
-from ..layout import column_index, column_letter
-from ..settings import header_key
-from ..values import CellValue
-from .google_errors import Target, api_message, classify, status_of, translate
-from .guard import resolve, view_of_rows
-from .port import SheetSnapshot, WriteOutcome, WritePlan
-from .retry import DEFAULT_POLICY, REAL_TIME, GaveUp, Pacer, RetryPolicy, call_with_retry
+from sheetsync.core.columns import header_key
+from sheetsync.core.layout import column_index, column_letter
+from sheetsync.core.plan import WriteOutcome, WritePlan
+from sheetsync.core.values import CellValue
+from sheetsync.errors import SheetAccessError
+from sheetsync.sheets.google_errors import Target, api_message, classify, status_of, translate
+from sheetsync.sheets.guard import resolve, view_of_rows
+from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
+from sheetsync.sheets.port import SheetSnapshot
+from sheetsync.sheets.retry import (
+    DEFAULT_POLICY,
+    REAL_TIME,
+    GaveUp,
+    Pacer,
+    RetryPolicy,
+    call_with_retry,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from google.auth.credentials import Credentials
 from google.auth.exceptions import DefaultCredentialsError
 from google.oauth2 import service_account
 
-from ..errors import SheetAccessError
+from sheetsync.errors import SheetAccessError
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 ENV_KEY_FILE = "GOOGLE_APPLICATION_CREDENTIALS"

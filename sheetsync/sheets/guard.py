@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ..settings import header_key
-from ..values import CellValue, text_of
-from .port import Identity, WritePlan
+from sheetsync.core.columns import header_key
+from sheetsync.core.plan import Identity, WritePlan, identity_from
+from sheetsync.core.values import CellValue, text_of
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,6 @@ class Resolution:
     rows_written: tuple[int, ...]
     rows_skipped: tuple[int, ...]
     note: str | None = None
-
-
-def identity_from(cells: Sequence[CellValue]) -> Identity:
-    return tuple(" ".join((text_of(v) or "").casefold().split()) for v in cells)
 
 
 def view_of_rows(rows: Sequence[Sequence[CellValue]], plan: WritePlan) -> GuardView:

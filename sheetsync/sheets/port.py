@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..values import CellValue
-
-Identity = tuple[str, ...]
+from sheetsync.core.plan import WriteOutcome, WritePlan
+from sheetsync.core.values import CellValue
 
 
 @dataclass(frozen=True)
@@ -36,37 +35,6 @@ def version_of(rows: Sequence[Sequence[CellValue]]) -> str:
     return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
-@dataclass(frozen=True)
-class RowWrite:
-    """Status cells for the row read as `row`, identified by `identity`."""
-
-    row: int
-    identity: Identity
-    cells: tuple[tuple[int, str], ...]  # (0-based column, text)
-
-
-@dataclass(frozen=True)
-class WritePlan:
-    header_row: int
-    expected_headers: tuple[tuple[int, str], ...]  # columns that must not have moved
-    new_headers: tuple[tuple[int, str], ...]  # owned headers to append
-    identity_columns: tuple[int | None, ...]  # client, e-mail, domain (None: absent)
-    identities: tuple[tuple[int, Identity], ...]  # every data row as read
-    rows: tuple[RowWrite, ...]
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.rows and not self.new_headers
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    cells_written: int = 0
-    rows_written: tuple[int, ...] = ()  # sheet rows written, after remapping
-    rows_skipped: tuple[int, ...] = ()  # rows (as read) left for the next sync
-    note: str | None = None  # why rows were skipped
-
-
 class SheetBackend(Protocol):
     """One worksheet of client data."""
 
@@ -84,14 +52,3 @@ class SheetBackend(Protocol):
     def row_url(self, row: int) -> str | None:
         """A link to the row where the backend has one (Google Sheets), else None."""
         ...
-
-
-__all__ = [
-    "CellValue",
-    "Identity",
-    "RowWrite",
-    "SheetBackend",
-    "SheetSnapshot",
-    "WriteOutcome",
-    "WritePlan",
-]

@@ -21,10 +21,11 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..errors import SheetAccessError
-from ..values import CellValue
-from .guard import resolve, view_of_rows
-from .port import SheetSnapshot, WriteOutcome, WritePlan, version_of
+from sheetsync.core.plan import WriteOutcome, WritePlan
+from sheetsync.core.values import CellValue
+from sheetsync.errors import SheetAccessError
+from sheetsync.sheets.guard import resolve, view_of_rows
+from sheetsync.sheets.port import SheetSnapshot, version_of
 
 
 class WorkbookSheet:

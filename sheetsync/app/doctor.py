@@ -1,0 +1,167 @@
+"""`sheetsync doctor`: check config, credentials, sheet access and headers; say what to fix.
+
+Reads only: it never writes to the sheet.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from sheetsync.app.wiring import google_sheet, sheet_backend
+from sheetsync.core.columns import header_key
+from sheetsync.core.layout import Layout, column_letter, locate
+from sheetsync.core.values import CellValue
+from sheetsync.errors import SheetAccessError, SheetLayoutError
+from sheetsync.settings import Settings
+from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
+from sheetsync.sheets.port import SheetBackend
+
+Status = Literal["ok", "warn", "fail"]
+MARKS: dict[Status, str] = {"ok": "✓", "warn": "!", "fail": "✗"}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status != "fail" for c in self.checks)
+
+    def lines(self) -> list[str]:
+        out = []
+        for check in self.checks:
+            out.append(f"{MARKS[check.status]} {check.name}: {check.detail}")
+            if check.fix:
+                out.append(f"    fix: {check.fix}")
+        return out
+
+
+def _configured_credentials(settings: Settings) -> GoogleCredentials:
+    return load_credentials(settings.sheet.credentials_file)
+
+
+def _configured_google(settings: Settings, credentials: GoogleCredentials) -> SheetBackend:
+    return google_sheet(settings.sheet, credentials)
+
+
+def diagnose(
+    settings: Settings,
+    credentials: Callable[[Settings], GoogleCredentials] = _configured_credentials,
+    open_google: Callable[[Settings, GoogleCredentials], SheetBackend] = _configured_google,
+) -> Diagnosis:
+    """Every check that can run; stops at the first failure the later ones depend on."""
+    sheet = settings.sheet
+    checks = [Check("config", "ok", f"loaded; backend {sheet.backend!r}")]
+    if sheet.backend == "google":
+        try:
+            creds = credentials(settings)
+        except SheetAccessError as exc:
+            checks.append(Check("credentials", "fail", str(exc), _KEY_FIX))
+            return Diagnosis(tuple(checks))
+        who = creds.account or "unknown account (application-default credentials)"
+        checks.append(Check("credentials", "ok", f"{who} (from {creds.source})"))
+        backend = open_google(settings, creds)
+        account = creds.account
+    else:
+        assert sheet.path is not None
+        if not sheet.path.is_file():
+            checks.append(
+                Check("workbook", "fail", f"{sheet.path} does not exist", "check sheet.path")
+            )
+            return Diagnosis(tuple(checks))
+        backend, account = sheet_backend(settings), None
+    share = f"share the sheet with {account} as Editor" if account else None
+    try:
+        snapshot = backend.read()
+    except SheetAccessError as exc:
+        checks.append(Check("access", "fail", str(exc), share))
+        return Diagnosis(tuple(checks))
+    checks.append(Check("access", "ok", f"read {len(snapshot.rows)} rows of {snapshot.title}"))
+    checks.extend(header_checks(snapshot.rows, settings))
+    if share:
+        checks.append(
+            Check(
+                "sharing",
+                "ok",
+                f"reading works; writing needs Editor access for {account}",
+                f"if the first sync is refused: {share}",
+            )
+        )
+    return Diagnosis(tuple(checks))
+
+
+_KEY_FIX = (
+    "create a JSON key for the service account and set sheet.credentials_file "
+    "(or GOOGLE_APPLICATION_CREDENTIALS); see docs/google-sheets.md"
+)
+
+
+def header_checks(rows: Sequence[Sequence[CellValue]], settings: Settings) -> list[Check]:
+    """Headers found vs expected, with close matches for the misspelt ones."""
+    try:
+        layout = locate(rows, settings.columns, settings.status_columns, settings.sheet.header_row)
+    except SheetLayoutError as exc:
+        return [Check("headers", "fail", str(exc), "fix the header row or the [columns] setting")]
+    checks = [
+        Check(
+            "headers",
+            "ok",
+            f"header row {layout.header_row}; found {len(layout.columns)} of "
+            f"{len(settings.columns.model_dump())} input columns",
+        )
+    ]
+    unclaimed = _unclaimed(layout)
+    absent = []
+    for key, expected in settings.columns.model_dump().items():
+        if key in layout.columns:
+            continue
+        guess = _closest(expected, unclaimed)
+        if guess is None:
+            absent.append(repr(expected))
+            continue
+        col, header = guess
+        checks.append(
+            Check(
+                f"column {expected!r}",
+                "warn",
+                f"not found; column {column_letter(col)} is headed {header!r}",
+                f"rename that header to {expected!r}, or set columns.{key} = {header!r}",
+            )
+        )
+    if absent:
+        checks.append(
+            Check(
+                "optional columns",
+                "warn",
+                f"not in the sheet (their data counts as missing): {', '.join(absent)}",
+            )
+        )
+    if layout.appended:
+        names = ", ".join(repr(layout.status_labels[k]) for k in layout.appended)
+        checks.append(Check("status columns", "ok", f"the first sync appends {names}"))
+    return checks
+
+
+def _unclaimed(layout: Layout) -> list[tuple[int, str]]:
+    used = set(layout.columns.values()) | {
+        c for k, c in layout.status.items() if k not in layout.appended
+    }
+    return [(col, h) for col, h in enumerate(layout.headers) if h and col not in used]
+
+
+def _closest(expected: str, headers: list[tuple[int, str]]) -> tuple[int, str] | None:
+    keys = {header_key(h): (col, h) for col, h in headers}
+    found = difflib.get_close_matches(header_key(expected), list(keys), n=1, cutoff=0.75)
+    return keys[found[0]] if found else None

@@ -1,0 +1,145 @@
+"""Build the real adapters a configuration asks for (the composition root)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from pydantic import SecretStr
+
+from sheetsync.domains.cache import MemoryVerdictCache
+from sheetsync.domains.checker import LiveDomainChecker, Progress
+from sheetsync.domains.port import (
+    DomainChecker,
+    FileDomainChecker,
+    OfflineDomainChecker,
+    VerdictCache,
+)
+from sheetsync.errors import ConfigError
+from sheetsync.notify.port import Notifier
+from sheetsync.notify.slack import SlackWebhookNotifier
+from sheetsync.ops.logs import register_secret
+from sheetsync.ops.metrics import Metrics, ObservedDomainChecker
+from sheetsync.run.worker import Worker
+from sheetsync.settings import Settings, SheetSettings
+from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
+from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
+from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
+from sheetsync.sheets.metadata_file import FileMetadataCache
+from sheetsync.sheets.port import SheetBackend
+from sheetsync.sheets.retry import RetryPolicy
+from sheetsync.sheets.workbook import WorkbookSheet
+from sheetsync.state.sqlite import SqliteStateStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def sheet_backend(settings: Settings, observer: RequestObserver = NO_OBSERVER) -> SheetBackend:
+    sheet = settings.sheet
+    if sheet.backend == "google":
+        state = settings.state.path
+        if state is None:
+            return google_sheet(sheet, observer=observer)
+        # Beside the state store, so a fresh process (cron) skips the metadata request.
+        metadata = FileMetadataCache(state.with_name(state.name + ".sheets.json"))
+        return google_sheet(sheet, observer=observer, metadata=metadata)
+    assert sheet.path is not None  # guaranteed by SheetSettings for the workbook backend
+    return WorkbookSheet(sheet.path, sheet.worksheet)
+
+
+def google_sheet(
+    sheet: SheetSettings,
+    credentials: GoogleCredentials | None = None,
+    observer: RequestObserver = NO_OBSERVER,
+    metadata: MetadataCache = PROCESS_METADATA,
+) -> GoogleSheet:
+    """The Google backend; loads credentials (SheetAccessError naming the key file)."""
+    key = sheet.spreadsheet_key
+    assert key is not None  # guaranteed by SheetSettings for the google backend
+    loaded = credentials or load_credentials(sheet.credentials_file)
+    return GoogleSheet(
+        key,
+        loaded.credentials,
+        worksheet=sheet.worksheet,
+        gid=sheet.worksheet_gid,
+        account=loaded.account,
+        timeout=sheet.timeout_seconds,
+        retry=RetryPolicy(max_attempts=sheet.max_attempts, max_total=sheet.max_retry_seconds),
+        observer=observer,
+        metadata=metadata,
+    )
+
+
+def domain_checker(
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    cache: VerdictCache | None = None,
+    progress: Progress | None = None,
+) -> DomainChecker:
+    """`cache` keeps live verdicts between passes (the state store's, once wired);
+    without one an in-process cache is used. `progress` is told as live checks finish."""
+    domains = settings.domains
+    if domains.checker == "live":
+        return LiveDomainChecker(domains, clock, cache or MemoryVerdictCache(), progress=progress)
+    if domains.checker == "file":
+        assert domains.verdicts_file is not None
+        return FileDomainChecker(domains.verdicts_file, clock)
+    return OfflineDomainChecker(clock)
+
+
+def state_store(settings: Settings) -> SqliteStateStore | None:
+    """The SQLite state store, or None when `[state] path` is unset."""
+    return SqliteStateStore(settings.state.path) if settings.state.path else None
+
+
+def webhook_url(settings: Settings) -> SecretStr | None:
+    """`[slack] webhook_url` (or SHEETSYNC_SLACK_WEBHOOK_URL), else the secret file."""
+    slack = settings.slack
+    if slack.webhook_url is not None and slack.webhook_url.get_secret_value().strip():
+        url = slack.webhook_url.get_secret_value().strip()
+        _never_log(url)
+        return SecretStr(url)
+    if slack.webhook_url_file is None:
+        return None
+    try:
+        text = slack.webhook_url_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        problem = f"cannot read {slack.webhook_url_file}: {exc.strerror}"
+        raise ConfigError([f"slack.webhook_url_file: {problem}"]) from None
+    if not text:
+        raise ConfigError([f"slack.webhook_url_file: {slack.webhook_url_file} is empty"])
+    _never_log(text)
+    return SecretStr(text)
+
+
+def _never_log(url: str) -> None:
+    """The webhook URL alone lets anyone post: no log line may print it, nor its path."""
+    register_secret(url)
+    register_secret(urlsplit(url).path)
+
+
+def notifier(settings: Settings, fallback: Notifier | None = None) -> Notifier | None:
+    """Slack when a webhook is configured, else `fallback` (e.g. printing the summary)."""
+    url = webhook_url(settings)
+    if url is None:
+        return fallback
+    return SlackWebhookNotifier(url, timeout=settings.slack.timeout_seconds)
+
+
+def worker(
+    settings: Settings,
+    store: SqliteStateStore,
+    notify: Notifier | None,
+    metrics: Metrics | None = None,
+    progress: Progress | None = None,
+) -> Worker:
+    """The worker for `sync` and `serve`; live verdicts are cached in the state store.
+    With `metrics`, API requests and domain verdicts are counted."""
+    checker = domain_checker(settings, cache=store.verdict_cache(), progress=progress)
+    if metrics is not None:
+        checker = ObservedDomainChecker(checker, metrics)
+    sheet = sheet_backend(settings, metrics or NO_OBSERVER)
+    return Worker(sheet, checker, settings, utc_now, store, notify)

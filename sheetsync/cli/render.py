@@ -1,0 +1,68 @@
+"""A pass's result as a readable terminal summary (rich)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sheetsync.core.model import Severity, Stage
+from sheetsync.core.result import SyncResult
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_HEAD = {
+    "hu": ("Ügyfelek állapota", "Szakasz", "Ügyfél", "Sor", "Teendők és problémák", "cella írva",
+           "cella írandó (próba, semmi sem íródott)", "sor a következő körre maradt",
+           "Fejlesztés indítható", "ügyfél"),
+    "en": ("Client status", "Stage", "Client", "Row", "To do and problems", "cells written",
+           "cells to write (dry run, nothing written)", "rows left for the next pass",
+           "Development can start", "clients"),
+}  # fmt: skip
+
+
+def render_terminal(result: SyncResult, console: Console) -> None:
+    """Per-stage counts, then every row that has findings or something to do."""
+    texts, layout = result.texts, result.layout
+    h = _HEAD[texts.locale]
+    counts = Counter(e.stage for e in result.evaluations)
+    console.rule(f"[bold]{h[0]}[/] — {result.sheet}", align="left")
+    summary = Table()
+    summary.add_column(h[1])
+    summary.add_column("#", justify="right")
+    for stage in Stage:
+        if counts[stage]:
+            summary.add_row(texts.stage(stage), str(counts[stage]))
+    console.print(summary)
+
+    detail = Table(show_lines=False, expand=False)
+    detail.add_column(h[3], justify="right")
+    detail.add_column(h[2])
+    detail.add_column(h[1])
+    detail.add_column(h[4])
+    for e in sorted(result.evaluations, key=lambda e: (_worst(e), e.row.row)):
+        if e.stage == Stage.DONE and not e.findings:
+            continue
+        lines = Text(texts.next_step(e))
+        for f in sorted(e.findings, key=lambda f: list(Severity).index(f.severity)):
+            lines.append("\n")
+            lines.append(f"{texts.severity(f.severity)}: {texts.finding(f, layout.labels)}",
+                         style=_STYLE[f.severity])  # fmt: skip
+        detail.add_row(str(e.row.row), e.row.client or "—", texts.stage(e.stage), lines)
+    console.print(detail)
+
+    ready = sum(e.development_can_start for e in result.evaluations)
+    console.print(f"{h[8]}: {ready} {h[9]}")
+    if result.dry_run:
+        console.print(f"[bold]{result.cells_planned}[/] {h[6]}")
+    else:
+        console.print(f"[bold]{result.outcome.cells_written}[/] {h[5]}")
+    if result.outcome.rows_skipped:
+        console.print(f"[yellow]{len(result.outcome.rows_skipped)} {h[7]}[/]")
+
+
+def _worst(e: Any) -> int:
+    order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
+    return min((order.index(f.severity) for f in e.findings), default=len(order))

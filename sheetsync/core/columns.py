@@ -1,0 +1,75 @@
+"""The columns the rules read and the status columns sheetsync owns; the time thresholds.
+
+Configured in `[columns]`, `[status_columns]` and `[thresholds]`; the core takes them as
+values, so these models live here and the settings module uses them.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sheetsync.core.values import fold
+
+
+class _Headers(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnHeaders(_Headers):
+    """Header text of each input column. Matching ignores case, accents and spacing."""
+
+    client: str = "Ügyfél neve"
+    contact: str = "Kapcsolattartó"
+    email_type: str = "E-mail típusa"
+    email: str = "E-mail cím"
+    email_password: str = "E-mail jelszó"
+    hosting_login: str = "Tárhely.eu felhasználó"
+    hosting_password: str = "Tárhely.eu jelszó"
+    managing_account: str = "Kezelő fiók"
+    package: str = "Csomag"
+    domain: str = "Domain"
+    payment_method: str = "Fizetési mód"
+    invoice_sent: str = "Számla elküldve"
+    paid: str = "Fizetve"
+    order_live: str = "Rendelés élő"
+    domain_application: str = "Domain igénylés"
+    notes: str = "Megjegyzés"
+
+
+SECRET_COLUMNS = ("email_password", "hosting_password")
+
+
+class StatusHeaders(_Headers):
+    """Header text of the status columns sheetsync owns (appended when missing)."""
+
+    stage: str = "Állapot"
+    next_step: str = "Következő lépés"
+    findings: str = "Problémák"
+    domain: str = "Domain ellenőrzés"
+    changed_at: str = "Állapot változott"
+
+
+class Thresholds(_Headers):
+    """When a waiting step becomes a finding (see docs/contract.md)."""
+
+    invoice_overdue_days: float = Field(
+        3, gt=0, description="A transfer invoice still unpaid after this long is overdue."
+    )
+    booking_overdue_hours: float = Field(
+        8, gt=0, description="Transfer paid, order still not live after this long: overdue."
+    )
+    card_pending_days: float = Field(
+        1, gt=0, description="Card payment chosen and still unpaid after this long."
+    )
+    registration_grace_hours: float = Field(
+        48, gt=0, description="'Sikeres' but the domain still shows free after this long."
+    )
+    # How long a detected credential change stays in the status cell (so it does not flap).
+    credential_changed_hours: float = Field(
+        24, gt=0, description="How long a detected credential change stays in the status."
+    )
+
+
+def header_key(header: str) -> str:
+    """How headers are compared: case, accents, spacing and a trailing ':' ignored."""
+    return fold(header).rstrip(":").strip()

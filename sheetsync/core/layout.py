@@ -1,0 +1,124 @@
+"""Find the configured columns in the sheet's header row (pure).
+
+The layout says where each input column and each owned status column is, and
+which status columns must be appended because the sheet does not have them yet.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sheetsync.core.columns import ColumnHeaders, StatusHeaders, header_key
+from sheetsync.core.values import CellValue, text_of
+from sheetsync.errors import SheetLayoutError
+
+HEADER_SEARCH_ROWS = 10
+
+
+@dataclass(frozen=True)
+class Layout:
+    header_row: int  # 1-based
+    headers: tuple[str, ...]  # the header row as text, '' for blank cells
+    columns: Mapping[str, int]  # input column key -> 0-based index (found ones only)
+    status: Mapping[str, int]  # status key -> 0-based index (existing or to append)
+    appended: tuple[str, ...]  # status keys whose header sheetsync must write
+    labels: Mapping[str, str]  # input column key -> header as in the sheet (or configured)
+    status_labels: Mapping[str, str]  # status key -> header as in the sheet (or configured)
+
+    def label(self, key: str | None) -> str | None:
+        return None if key is None else self.labels.get(key, key)
+
+
+def locate(
+    rows: Sequence[Sequence[CellValue]],
+    columns: ColumnHeaders,
+    status: StatusHeaders,
+    header_row: int = 0,
+) -> Layout:
+    """Raise SheetLayoutError when the client column is missing or a mapped header repeats."""
+    wanted = {header_key(h): k for k, h in columns.model_dump().items()}
+    owned = {header_key(h): k for k, h in status.model_dump().items()}
+    client_key = header_key(columns.client)
+    index = header_row - 1 if header_row else _find_header_row(rows, client_key)
+    if index is None or index >= len(rows):
+        raise SheetLayoutError(_missing_client_message(rows, columns.client))
+    headers = tuple(text_of(v) or "" for v in rows[index])
+
+    found: dict[str, int] = {}
+    found_status: dict[str, int] = {}
+    labels: dict[str, str] = dict(columns.model_dump())
+    status_labels: dict[str, str] = dict(status.model_dump())
+    for col, header in enumerate(headers):
+        key = header_key(header)
+        if key in wanted:
+            target, names, name = found, labels, wanted[key]
+        elif key in owned:
+            target, names, name = found_status, status_labels, owned[key]
+        else:
+            continue
+        if name in target:
+            first = headers[target[name]]
+            raise SheetLayoutError(
+                f"the header {header!r} appears twice (columns "
+                f"{column_letter(target[name])} and {column_letter(col)}, first as {first!r}): "
+                "rename one so each column is unambiguous"
+            )
+        target[name] = col
+        names[name] = header
+    if "client" not in found:
+        raise SheetLayoutError(_missing_client_message(rows, columns.client))
+
+    last_used = max((_last_filled(r) for r in rows), default=-1)
+    next_free = max(last_used, len(headers) - 1) + 1
+    appended = []
+    for name in status.model_dump():
+        if name not in found_status:
+            found_status[name] = next_free
+            next_free += 1
+            appended.append(name)
+    return Layout(index + 1, headers, found, found_status, tuple(appended), labels, status_labels)
+
+
+def _find_header_row(rows: Sequence[Sequence[CellValue]], client_key: str) -> int | None:
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if any(header_key(text_of(v) or "") == client_key for v in row):
+            return index
+    return None
+
+
+def _last_filled(row: Sequence[CellValue]) -> int:
+    for col in range(len(row) - 1, -1, -1):
+        if text_of(row[col]) is not None:
+            return col
+    return -1
+
+
+def _missing_client_message(rows: Sequence[Sequence[CellValue]], client_header: str) -> str:
+    seen = [text_of(v) for row in rows[:HEADER_SEARCH_ROWS] for v in row]
+    candidates = [s for s in seen if s]
+    close = difflib.get_close_matches(client_header, candidates, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}? (set columns.client)" if close else ""
+    return (
+        f"no {client_header!r} column in the first {HEADER_SEARCH_ROWS} rows: "
+        f"the client-name column is required{hint}"
+    )
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → A1 letters."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """A1 letters → 0-based column index (the inverse of `column_letter`)."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index - 1

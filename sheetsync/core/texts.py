@@ -1,0 +1,300 @@
+"""User-facing words: status cells and reports, in Hungarian (default) or English.
+
+Every finding code, stage, next step and verdict has a text in both languages;
+a test keeps the tables complete. Parameters never carry secret values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sheetsync.core.model import (
+    Code,
+    DomainVerdict,
+    Finding,
+    RowEvaluation,
+    Severity,
+    Stage,
+    Verdict,
+)
+
+Locale = str
+# A value quoted from the sheet (a package name, a header) is cut to this length: a
+# pasted 50,000-character cell must not make a status cell too long for Google Sheets.
+PARAM_LIMIT = 200
+
+STAGES: Mapping[Locale, Mapping[Stage, str]] = {
+    "hu": {
+        Stage.EMAIL: "1. E-mail cím",
+        Stage.HOSTING_ACCOUNT: "2. Tárhely fiók",
+        Stage.MANAGING_ACCOUNT: "3. Kezelő fiók",
+        Stage.PACKAGE_DOMAIN: "4. Csomag és domain",
+        Stage.PAYMENT: "5. Fizetés",
+        Stage.DOMAIN_APPLICATION: "6. Domain igénylés",
+        Stage.DONE: "Kész",
+    },
+    "en": {
+        Stage.EMAIL: "1. E-mail address",
+        Stage.HOSTING_ACCOUNT: "2. Hosting account",
+        Stage.MANAGING_ACCOUNT: "3. Managing account",
+        Stage.PACKAGE_DOMAIN: "4. Package and domain",
+        Stage.PAYMENT: "5. Payment",
+        Stage.DOMAIN_APPLICATION: "6. Domain application",
+        Stage.DONE: "Done",
+    },
+}
+
+SEVERITIES: Mapping[Locale, Mapping[Severity, str]] = {
+    "hu": {Severity.ERROR: "HIBA", Severity.WARNING: "FIGYELEM", Severity.INFO: "INFÓ"},
+    "en": {Severity.ERROR: "ERROR", Severity.WARNING: "WARNING", Severity.INFO: "INFO"},
+}
+
+FINDINGS: Mapping[Locale, Mapping[Code, str]] = {
+    "hu": {
+        Code.MISSING_CLIENT_NAME: "Az ügyfél neve hiányzik, pedig a sorban van adat",
+        Code.DUPLICATE_CLIENT: "Ugyanez az ügyfél szerepel a(z) {rows}. sorban is",
+        Code.INVALID_VALUE: "Nem értelmezhető érték ({expected_text}) – javítsd a cellát",
+        Code.INVALID_EMAIL: "Érvénytelen e-mail cím",
+        Code.EMAIL_PATTERN_MISMATCH: "A létrehozott cím nem a szokásos minta szerinti "
+        "(javaslat: {suggestion})",
+        Code.MISSING_EMAIL_PASSWORD: "A létrehozott e-mail fiók jelszava nincs rögzítve",
+        Code.MISSING_HOSTING_PASSWORD: "A tárhely fiók jelszava nincs rögzítve",
+        Code.MISSING_HOSTING_LOGIN: "A tárhely fiók felhasználóneve nincs rögzítve",
+        Code.UNEXPECTED_MANAGING_ACCOUNT: "Kezelő fiókként nem a penzugy@sparrow.hu, "
+        "hanem {address} szerepel",
+        Code.PACKAGE_NOT_START: "A csomag nem Start, hanem „{package}”",
+        Code.INVALID_DOMAIN: "Érvénytelen domain név: {reason_text}",
+        Code.DUPLICATE_DOMAIN: "Ugyanez a domain szerepel a(z) {rows}. sorban is",
+        Code.DOMAIN_TAKEN: "A(z) {domain} domain FOGLALT – vásárlás előtt válassz másikat",
+        Code.DOMAIN_UNVERIFIED: "A domain foglaltságát most nem sikerült ellenőrizni "
+        "(technikai ok: {reason})",
+        Code.DOMAIN_NOT_REGISTERED: "A(z) {domain} igénylése „Sikeres”, de a domain még mindig "
+        "szabadnak látszik",
+        Code.DOMAIN_APPLICATION_FAILED: "A domain igénylés sikertelen",
+        Code.OUT_OF_ORDER: "{case_text}",
+        Code.INVOICE_OVERDUE: "A számla {sent_date} óta nincs kifizetve – emlékeztesd az ügyfelet",
+        Code.TRANSFER_BOOKING_OVERDUE: "Az utalás ({paid_date}) után a rendelés 8 óránál "
+        "régebben nem élő – keresd a tarhely.eu ügyfélszolgálatát",
+        Code.CARD_PAYMENT_PENDING: "Bankkártyás fizetés választva, de {since_date} óta nincs "
+        "fizetve",
+        Code.CREDENTIAL_CHANGED: "A(z) „{column_label}” megváltozott ({changed_at})",
+    },
+    "en": {
+        Code.MISSING_CLIENT_NAME: "The client name is missing although the row has data",
+        Code.DUPLICATE_CLIENT: "The same client is also on row(s) {rows}",
+        Code.INVALID_VALUE: "Value cannot be read ({expected_text}) – fix the cell",
+        Code.INVALID_EMAIL: "Not a valid e-mail address",
+        Code.EMAIL_PATTERN_MISMATCH: "The created address does not follow the usual pattern "
+        "(suggestion: {suggestion})",
+        Code.MISSING_EMAIL_PASSWORD: "The created mailbox's password is not recorded",
+        Code.MISSING_HOSTING_PASSWORD: "The hosting account's password is not recorded",
+        Code.MISSING_HOSTING_LOGIN: "The hosting account's login is not recorded",
+        Code.UNEXPECTED_MANAGING_ACCOUNT: "The managing account is {address}, "
+        "not penzugy@sparrow.hu",
+        Code.PACKAGE_NOT_START: "The package is “{package}”, not Start",
+        Code.INVALID_DOMAIN: "Not a valid domain name: {reason_text}",
+        Code.DUPLICATE_DOMAIN: "The same domain is also on row(s) {rows}",
+        Code.DOMAIN_TAKEN: "The domain {domain} is TAKEN – choose another before buying",
+        Code.DOMAIN_UNVERIFIED: "Could not check whether the domain is free "
+        "(technical reason: {reason})",
+        Code.DOMAIN_NOT_REGISTERED: "The application for {domain} says “Sikeres”, but the "
+        "domain still shows as free",
+        Code.DOMAIN_APPLICATION_FAILED: "The domain application failed",
+        Code.OUT_OF_ORDER: "{case_text}",
+        Code.INVOICE_OVERDUE: "The invoice sent on {sent_date} is still unpaid – remind the client",
+        Code.TRANSFER_BOOKING_OVERDUE: "Paid by transfer ({paid_date}) but the order is not live "
+        "after 8 hours – contact tarhely.eu support",
+        Code.CARD_PAYMENT_PENDING: "Card payment chosen, not paid since {since_date}",
+        Code.CREDENTIAL_CHANGED: "“{column_label}” changed ({changed_at})",
+    },
+}
+
+_PARAM_TEXTS: Mapping[Locale, Mapping[str, str]] = {
+    "hu": {
+        "yes-no": "igen/nem várható",
+        "date": "dátum várható, pl. 2026. 11. 24.",
+        "payment-method": "bankkártya vagy utalás",
+        "email-type": "saját vagy létrehozott",
+        "application": "beküldve, Sikeres vagy Sikertelen",
+        "email": "e-mail cím várható",
+        "application-before-payment": "Domain igénylés rögzítve, pedig a fizetés még nincs kész",
+        "payment-before-managing-account": "Fizetés rögzítve, pedig a kezelő fiók még nincs "
+        "hozzáadva",
+        "empty": "üres",
+        "not-a-domain": "nem domain név",
+        "idna": "nem megengedett karakter",
+        "unknown-tld": "ismeretlen végződés",
+        "public-suffix": "csak végződés, név nélkül",
+        "subdomain": "aldomain, nem regisztrálható név (javaslat: {suggestion})",
+        "hu-characters": ".hu névben csak a–z, ékezetes magyar betű, szám és kötőjel lehet",
+        "hu-length": ".hu név 2–63 karakter lehet",
+        "hyphen": "kötőjel nem állhat az elején, a végén, vagy a 3–4. helyen",
+    },
+    "en": {
+        "yes-no": "yes/no expected",
+        "date": "a date expected, e.g. 2026-11-24",
+        "payment-method": "card or transfer",
+        "email-type": "own or created",
+        "application": "submitted, Sikeres or Sikertelen",
+        "email": "an e-mail address expected",
+        "application-before-payment": "Domain application recorded before payment was done",
+        "payment-before-managing-account": "Payment recorded before the managing account was added",
+        "empty": "empty",
+        "not-a-domain": "not a domain name",
+        "idna": "characters not allowed",
+        "unknown-tld": "unknown top-level domain",
+        "public-suffix": "only a suffix, no name",
+        "subdomain": "a subdomain, not a registrable name (suggestion: {suggestion})",
+        "hu-characters": "a .hu name may hold only a–z, Hungarian accented letters, digits, "
+        "hyphens",
+        "hu-length": "a .hu name has 2–63 characters",
+        "hyphen": "no hyphen at the start, the end, or in positions 3–4",
+    },
+}
+
+NEXT_STEPS: Mapping[Locale, Mapping[str, str]] = {
+    "hu": {
+        "fix-email": "Javítsd az e-mail címet",
+        "choose-email": "Rögzítsd az ügyfél e-mail címét, vagy hozz létre egyet: {suggestion}",
+        "set-email-type": "Add meg az e-mail típusát (saját vagy létrehozott)",
+        "record-email-password": "Rögzítsd a létrehozott e-mail fiók jelszavát",
+        "create-hosting-account": "Hozd létre a tarhely.eu ügyfélfiókot, és rögzítsd a belépési "
+        "adatokat",
+        "record-hosting-password": "Rögzítsd a tarhely.eu fiók jelszavát",
+        "record-hosting-login": "Rögzítsd a tarhely.eu fiók felhasználónevét",
+        "add-managing-account": "Add meg kezelő fiókként: {address}",
+        "choose-other-domain": "A(z) {domain} foglalt: válassz másik domaint, és ellenőrizd",
+        "fix-domain": "Javítsd a domain nevet",
+        "choose-domain": "Válassz domaint, és vásárlás előtt ellenőrizd, hogy szabad-e",
+        "choose-package": "Válaszd ki a csomagot (Start)",
+        "fix-payment-method": "Javítsd a fizetési módot (bankkártya vagy utalás)",
+        "set-payment-method": "Rögzítsd a fizetési módot (bankkártya vagy utalás)",
+        "card-payment": "Az ügyfél indítsa el a bankkártyás fizetést az ügyfélfiókban",
+        "send-invoice": "Küldd el a számlát az ügyfélnek, és rögzítsd a dátumát",
+        "await-transfer": "Várd meg az utalást, majd rögzítsd a fizetés idejét",
+        "await-booking": "Várd meg, hogy a tarhely.eu élővé tegye a rendelést (4–8 óra)",
+        "escalate-booking": "Keresd a tarhely.eu ügyfélszolgálatát: a rendelés még nem élő",
+        "submit-application": "Töltsd ki és küldd be a domain igénylőlapot "
+        "(domain / új domain igénylő)",
+        "await-application": "Várd meg az igénylés eredményét, majd rögzítsd (Sikeres/Sikertelen)",
+        "resubmit-application": "Ellenőrizd az igénylőlap adatait, és küldd be újra",
+        "check-registration": "Ellenőrizd a tarhely.eu-nál, hogy a domain tényleg regisztrálva "
+        "lett",
+        "done": "Nincs teendő – az ügyfél felvétele kész",
+    },
+    "en": {
+        "fix-email": "Fix the e-mail address",
+        "choose-email": "Record the client's e-mail address, or create one: {suggestion}",
+        "set-email-type": "Set the e-mail type (own or created)",
+        "record-email-password": "Record the created mailbox's password",
+        "create-hosting-account": "Create the tarhely.eu client account and record its login",
+        "record-hosting-password": "Record the tarhely.eu account's password",
+        "record-hosting-login": "Record the tarhely.eu account's login",
+        "add-managing-account": "Add the managing account: {address}",
+        "choose-other-domain": "{domain} is taken: choose another domain and check it",
+        "fix-domain": "Fix the domain name",
+        "choose-domain": "Choose a domain and check that it is free before buying",
+        "choose-package": "Choose the package (Start)",
+        "fix-payment-method": "Fix the payment method (card or transfer)",
+        "set-payment-method": "Record the payment method (card or transfer)",
+        "card-payment": "The client starts the card payment in the client account",
+        "send-invoice": "Send the invoice to the client and record the date",
+        "await-transfer": "Wait for the transfer, then record when it was paid",
+        "await-booking": "Wait for tarhely.eu to make the order live (4–8 hours)",
+        "escalate-booking": "Contact tarhely.eu support: the order is still not live",
+        "submit-application": "Fill in and submit the domain application form "
+        "(domain / new domain application)",
+        "await-application": "Wait for the application's answer, then record it "
+        "(Sikeres/Sikertelen)",
+        "resubmit-application": "Check the application form's data and submit it again",
+        "check-registration": "Check at tarhely.eu that the domain was really registered",
+        "done": "Nothing to do – onboarding complete",
+    },
+}
+
+VERDICTS: Mapping[Locale, Mapping[Verdict, str]] = {
+    "hu": {
+        Verdict.AVAILABLE: "szabad",
+        Verdict.REGISTERED: "foglalt",
+        Verdict.UNKNOWN: "ismeretlen",
+        Verdict.INVALID: "érvénytelen",
+    },
+    "en": {
+        Verdict.AVAILABLE: "free",
+        Verdict.REGISTERED: "taken",
+        Verdict.UNKNOWN: "unknown",
+        Verdict.INVALID: "invalid",
+    },
+}
+
+_NOT_CHECKED = {"hu": "nem kell ellenőrizni", "en": "no check needed"}
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Renders codes into one locale's words."""
+
+    locale: Locale = "hu"
+
+    def stage(self, stage: Stage) -> str:
+        return STAGES[self.locale][stage]
+
+    def severity(self, severity: Severity) -> str:
+        return SEVERITIES[self.locale][severity]
+
+    def finding(self, finding: Finding, labels: Mapping[str, str]) -> str:
+        params = self._params(finding.params)
+        if finding.column:
+            params["column_label"] = clip(labels.get(finding.column, finding.column))
+        message = FINDINGS[self.locale][finding.code].format_map(_Lenient(params))
+        if finding.code == Code.INVALID_VALUE and finding.column:
+            message = f"{params['column_label']}: {message}"
+        return message
+
+    def next_step(self, evaluation: RowEvaluation) -> str:
+        template = NEXT_STEPS[self.locale][evaluation.next_step]
+        return template.format_map(_Lenient(self._params(evaluation.next_step_params)))
+
+    def verdict(self, verdict: DomainVerdict | None, domain: str | None) -> str:
+        if domain is None:
+            return ""
+        if verdict is None:
+            return f"{domain}: {_NOT_CHECKED[self.locale]}"
+        word = VERDICTS[self.locale][verdict.verdict]
+        return f"{domain}: {word} ({verdict.source})"
+
+    def invalid_domain(self) -> str:
+        return VERDICTS[self.locale][Verdict.INVALID]
+
+    def moment(self, moment: datetime) -> str:
+        if self.locale == "hu":
+            return moment.strftime("%Y. %m. %d. %H:%M")
+        return moment.strftime("%Y-%m-%d %H:%M")
+
+    def day(self, day: date) -> str:
+        return day.strftime("%Y. %m. %d.") if self.locale == "hu" else day.isoformat()
+
+    def _params(self, params: Mapping[str, str]) -> dict[str, str]:
+        words = _PARAM_TEXTS[self.locale]
+        out = {key: clip(value) for key, value in params.items()}
+        for key, value in params.items():
+            if key.endswith("_date"):
+                out[key] = self.day(date.fromisoformat(value))
+            elif key == "changed_at":
+                out[key] = self.moment(datetime.fromisoformat(value))
+        for key in ("expected", "reason", "case"):
+            if key in params:
+                out[f"{key}_text"] = words.get(params[key], params[key]).format_map(_Lenient(out))
+        return out
+
+
+def clip(text: str, limit: int = PARAM_LIMIT) -> str:
+    """At most `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _Lenient(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"

@@ -1,0 +1,114 @@
+"""Is the worker healthy? Judged from its recorded sync runs (pure).
+
+Unhealthy when the last `max_failed_syncs` syncs all failed, or when the last
+successful sync is older than `max_sync_age_minutes` (counted from `up_since`, the
+process start, while there is none yet). `/healthz` and `sheetsync status` say the
+same thing from the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sheetsync.settings import HealthSettings
+from sheetsync.state.sqlite import RunRecord
+
+RUNS_CONSULTED = 500  # how far back the last success is looked for
+
+
+@dataclass(frozen=True)
+class Health:
+    healthy: bool
+    reasons: tuple[str, ...]
+    checked_at: datetime
+    last_run: RunRecord | None
+    last_success: datetime | None
+    failed_streak: int  # failed syncs since the last successful one
+    runs: tuple[RunRecord, ...] = ()  # the latest runs, newest first
+
+    def to_json(self, runs: int = 5) -> dict[str, Any]:
+        last = self.last_run
+        return {
+            "healthy": self.healthy,
+            "reasons": list(self.reasons),
+            "checked_at": self.checked_at.isoformat(),
+            "last_success": self.last_success.isoformat() if self.last_success else None,
+            "failed_streak": self.failed_streak,
+            "last_run": _run_json(last) if last else None,
+            "runs": [_run_json(r) for r in self.runs[:runs]],
+        }
+
+
+def assess(
+    runs: Sequence[RunRecord],
+    now: datetime,
+    settings: HealthSettings,
+    *,
+    up_since: datetime | None = None,
+    judge_age: bool = True,
+    window_opened: datetime | None = None,
+) -> Health:
+    """`runs` newest first. `judge_age` False (outside office hours) skips the age rule;
+    `window_opened` (when today's office hours began) restarts the age count, so the
+    night's pause does not make the first minutes of the day unhealthy."""
+    streak = 0
+    for run in runs:
+        if run.outcome == "ok":
+            break
+        streak += 1
+    last_success = next((r.finished_at for r in runs if r.outcome == "ok"), None)
+    reasons = []
+    if streak >= settings.max_failed_syncs:
+        latest = runs[0]
+        why = f"{latest.error_class}: {latest.error_message}" if latest.error_class else "failed"
+        reasons.append(f"the last {streak} syncs failed (latest: {why})")
+    limit = timedelta(minutes=settings.max_sync_age_minutes)
+    reference = last_success or up_since
+    if reference is not None and window_opened is not None:
+        reference = max(reference, window_opened)
+    if reference is None:
+        reasons.append("no successful sync recorded yet")
+    elif judge_age and now - reference > limit:
+        since = (
+            "office hours began"
+            if reference == window_opened
+            else "the last successful sync"
+            if last_success
+            else "start, and no sync succeeded"
+        )
+        reasons.append(
+            f"{_minutes(now - reference)} since {since} (limit {_minutes(limit)}; "
+            "[health] max_sync_age_minutes)"
+        )
+    return Health(
+        healthy=not reasons,
+        reasons=tuple(reasons),
+        checked_at=now,
+        last_run=runs[0] if runs else None,
+        last_success=last_success,
+        failed_streak=streak,
+        runs=tuple(runs[:20]),
+    )
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def _run_json(run: RunRecord) -> dict[str, Any]:
+    return {
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat(),
+        "outcome": run.outcome,
+        "rows": run.rows,
+        "cells_written": run.cells_written,
+        "by_stage": dict(run.counts),
+        "error_class": run.error_class,
+        "error_message": run.error_message,
+    }

@@ -1,0 +1,143 @@
+"""`sheetsync serve`: a sync pass on a schedule (APScheduler 3) until SIGTERM/SIGINT.
+
+One pass at a time: the job allows one instance, coalesces missed runs, and takes
+the state store's file lock, so neither an overlapping trigger nor a second process
+starts another pass. A failing pass is logged and the schedule goes on. On a signal
+the running pass finishes, then the process exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, time
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from sheetsync.run.lock import SyncLock
+from sheetsync.settings import ScheduleSettings, parse_days
+
+log = logging.getLogger(__name__)
+Job = Callable[[], object]
+Clock = Callable[[], datetime]
+
+
+def schedule_zone(schedule: ScheduleSettings, default: str) -> ZoneInfo:
+    return ZoneInfo(schedule.timezone or default)
+
+
+def build_trigger(schedule: ScheduleSettings, tz: ZoneInfo) -> BaseTrigger:
+    if schedule.cron:
+        return CronTrigger.from_crontab(schedule.cron, timezone=tz)
+    return IntervalTrigger(minutes=schedule.interval_minutes, timezone=tz)
+
+
+def office_hours(schedule: ScheduleSettings, tz: ZoneInfo) -> Callable[[datetime], bool]:
+    """Whether a moment is inside the office-hours window (always, when none is set)."""
+    opened = window_opened(schedule, tz)
+    if schedule.office_hours is None:
+        return lambda now: True
+    return lambda now: opened(now) is not None
+
+
+def window_opened(
+    schedule: ScheduleSettings, tz: ZoneInfo
+) -> Callable[[datetime], datetime | None]:
+    """When the office-hours window a moment falls in opened; None outside the window,
+    and when no window is set (then syncs run around the clock)."""
+    if schedule.office_hours is None:
+        return lambda now: None
+    start, end = (time.fromisoformat(t) for t in schedule.office_hours.split("-"))
+    days = parse_days(schedule.office_days)
+
+    def opened(now: datetime) -> datetime | None:
+        local = now.astimezone(tz)
+        if local.weekday() not in days or not start <= local.time() < end:
+            return None
+        return local.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+
+    return opened
+
+
+class Server:
+    def __init__(
+        self,
+        job: Job,
+        trigger: BaseTrigger,
+        *,
+        tz: ZoneInfo,
+        clock: Clock,
+        lock: SyncLock | None = None,
+        is_open: Callable[[datetime], bool] = lambda now: True,
+        misfire_grace_seconds: int = 120,
+    ) -> None:
+        self.job = job
+        self.trigger = trigger
+        self.tz = tz
+        self.clock = clock
+        self.lock = lock
+        self.is_open = is_open
+        self.grace = misfire_grace_seconds
+
+    def tick(self) -> None:
+        """One scheduled pass; never raises, so no failure stops the schedule."""
+        if not self.is_open(self.clock()):
+            log.debug("outside office hours: no sync")
+            return
+        if self.lock is not None and not self.lock.acquire():
+            log.warning("another sheetsync is syncing with this state store: pass skipped")
+            return
+        try:
+            self.job()
+        except Exception as exc:
+            log.error("sync pass failed (%s); the schedule goes on", type(exc).__name__)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def run(self, stop: threading.Event) -> None:
+        """Sync now and then on schedule until `stop` is set; returns after the running
+        pass (if any) has finished."""
+        scheduler = BackgroundScheduler(timezone=self.tz)
+        scheduler.add_job(
+            self.tick,
+            self.trigger,
+            id="sync",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=self.grace,
+            next_run_time=datetime.now(self.tz),
+        )
+        scheduler.start()
+        log.info("serving: %s", self.trigger)
+        try:
+            while not stop.wait(0.2):
+                pass
+        finally:
+            log.info("stopping: waiting for the running sync to finish")
+            scheduler.shutdown(wait=True)
+
+
+def serve_until_signalled(server: Server) -> int:
+    """Run `server` in the main thread; SIGTERM/SIGINT stop it gracefully. Returns 0."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        log.warning("%s received: finishing the running sync, then exiting", name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.run(stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
