@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := var/demo
 
-.PHONY: demo test lint typecheck pytest docs bench clean
+.PHONY: demo test quick lint typecheck pytest docs bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The fast loop while editing: no linters, no property or fault suites.
+quick: $(STAMP)
+	HYPOTHESIS_PROFILE=quick $(BIN)/pytest -m 'not slow'
 
 # Regenerate the configuration reference from the settings model (a test checks it).
 docs: $(STAMP)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sheetsync.core.values import CellValue
 from sheetsync.run.sync import run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
-
-from .builders import HEADERS, KEYS, NOW
-from .builders import settings as make_settings
+from tests.support.builders import HEADERS, KEYS, NOW
+from tests.support.builders import settings as make_settings
 
 HEADER_TEXTS = [*HEADERS.model_dump().values(), "Telefon", "", "Állapot", "ügyfél NEVE:"]
 NASTY = ["=HYPERLINK(\"http://x\")", "+36 30", "-1", "@SUM(A1)", "\x00", "\u202e", "x" * 50_000,
@@ -30,11 +30,12 @@ cells = st.one_of(
     st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 1, 1)),
     st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)),
 )
+
+pytestmark = pytest.mark.slow  # a property or fault suite: `make quick` leaves it out
 rows = st.lists(st.lists(cells, max_size=len(KEYS) + 3), max_size=12)
 headers = st.lists(st.sampled_from(HEADER_TEXTS), min_size=1, max_size=len(KEYS) + 3)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(header=headers, body=rows)
 def test_random_sheets_never_break_the_sync(header: list[str], body: list[list[CellValue]]) -> None:
     sheet = InMemorySheet([["Ügyfél neve", *header], *body])

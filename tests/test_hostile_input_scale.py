@@ -9,13 +9,16 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from sheetsync.core.model import Code
 from sheetsync.core.plan import CELL_LIMIT
 from sheetsync.run.sync import run_sync
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet
+from tests.support.google_fake import FakeSheetsApi, api, google_sheet
+from tests.support.worker_fixtures import HEADERS, client, settings
 
-from .google_fake import FakeSheetsApi, api, google_sheet
-from .worker_fixtures import HEADERS, client, settings
+pytestmark = pytest.mark.slow  # a property or fault suite: `make quick` leaves it out
 
 __all__ = ["api"]
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

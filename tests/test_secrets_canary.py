@@ -23,9 +23,10 @@ import respx
 
 import sheetsync.run.sync as sync_module
 from sheetsync.cli.main import main
+from tests.support.google_fake import KEY, FakeSheetsApi, api, key_info, write_key_file
+from tests.support.worker_fixtures import HEADERS, client
 
-from .google_fake import KEY, FakeSheetsApi, api, key_info, write_key_file
-from .worker_fixtures import HEADERS, client
+pytestmark = pytest.mark.slow  # a property or fault suite: `make quick` leaves it out
 
 __all__ = ["api"]
 

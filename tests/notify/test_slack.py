@@ -1,0 +1,158 @@
+"""The Slack webhook notifier: a loopback receiver, and respx for retries and refusals."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import respx
+from pydantic import SecretStr
+
+from sheetsync.core.model import Verdict
+from sheetsync.core.snapshot import snapshot_of
+from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT, Message, NotifierError
+from sheetsync.notify.slack import SlackWebhookNotifier
+from sheetsync.notify.summary import summary
+from sheetsync.run.sync import run_sync
+from sheetsync.testing import FakeClock
+from tests.support.worker_fixtures import CANARY, MONDAY_9, client, domains, settings, sheet
+
+URL = "https://hooks.slack.test/services/T000/B000/SECRETTOKEN"
+MESSAGE = Message(
+    text="hello", blocks=({"type": "section", "text": {"type": "mrkdwn", "text": "x"}},)
+)
+
+
+class Sleeps:
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+        self.now = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def notifier(sleeps: Sleeps, **kwargs: Any) -> SlackWebhookNotifier:
+    return SlackWebhookNotifier(
+        SecretStr(URL), sleep=sleeps.sleep, monotonic=sleeps.monotonic, **kwargs
+    )
+
+
+class Receiver(BaseHTTPRequestHandler):
+    bodies: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        Receiver.bodies.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    Receiver.bodies = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/services/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_200_client_summary_arrives_as_valid_block_kit_json(receiver: str) -> None:
+    rows = [client(f"Ügyfél {i}", domain="foglalt.hu", email_password=CANARY) for i in range(200)]
+    result = run_sync(sheet(*rows), domains({"foglalt.hu": Verdict.REGISTERED}), settings(),
+                      FakeClock(MONDAY_9), dry_run=True)  # fmt: skip
+    message = summary(snapshot_of(result), None, tz=ZoneInfo("Europe/Budapest"), digest=True)
+    SlackWebhookNotifier(SecretStr(receiver)).send(message)
+    [body] = Receiver.bodies
+    assert set(body) == {"text", "blocks"}
+    assert 0 < len(body["blocks"]) <= BLOCK_LIMIT
+    assert body["blocks"][0]["type"] == "header"
+    for block in body["blocks"]:
+        assert block["type"] in {"header", "section", "context"}
+        if block["type"] == "section":
+            assert block["text"]["type"] == "mrkdwn"
+            assert len(block["text"]["text"]) <= TEXT_LIMIT
+    assert CANARY not in json.dumps(body, ensure_ascii=False)
+
+
+@respx.mock
+def test_429_is_retried_after_the_time_slack_asks_for() -> None:
+    route = respx.post(URL).mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)]
+    )
+    sleeps = Sleeps()
+    notifier(sleeps).send(MESSAGE)
+    assert route.call_count == 2 and sleeps.waits == [7.0]
+    assert json.loads(route.calls[0].request.content) == MESSAGE.payload()
+
+
+@respx.mock
+def test_server_errors_are_retried_a_bounded_number_of_times() -> None:
+    route = respx.post(URL).mock(return_value=httpx.Response(503))
+    sleeps = Sleeps()
+    with pytest.raises(NotifierError) as caught:
+        notifier(sleeps, max_attempts=3).send(MESSAGE)
+    assert route.call_count == 3 and len(sleeps.waits) == 2
+    assert not caught.value.permanent
+
+
+@respx.mock
+def test_a_retry_after_beyond_the_time_budget_gives_up_without_waiting() -> None:
+    route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "600"}))
+    sleeps = Sleeps()
+    with pytest.raises(NotifierError):
+        notifier(sleeps, max_total_seconds=60).send(MESSAGE)
+    assert route.call_count == 1 and sleeps.waits == []
+
+
+@respx.mock
+def test_network_errors_are_retried() -> None:
+    route = respx.post(URL).mock(side_effect=[httpx.ConnectError("refused"), httpx.Response(200)])
+    notifier(Sleeps()).send(MESSAGE)
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize("status", [404, 410])
+@respx.mock
+def test_a_revoked_webhook_is_permanent_and_logged_once(
+    status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    route = respx.post(URL).mock(return_value=httpx.Response(status, text="no_service"))
+    slack = notifier(Sleeps())
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(3):
+            with pytest.raises(NotifierError) as caught:
+                slack.send(MESSAGE)
+            assert caught.value.permanent
+    assert route.call_count == 1
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+    assert "SECRETTOKEN" not in caplog.text
+
+
+@respx.mock
+def test_the_webhook_url_never_appears_in_logs_or_errors(caplog: pytest.LogCaptureFixture) -> None:
+    respx.post(URL).mock(side_effect=httpx.ConnectTimeout(f"timed out talking to {URL}"))
+    with caplog.at_level(logging.DEBUG), pytest.raises(NotifierError) as caught:
+        notifier(Sleeps(), max_attempts=2).send(MESSAGE)
+    assert "SECRETTOKEN" not in str(caught.value)
+    assert "SECRETTOKEN" not in caplog.text
+    assert "SECRETTOKEN" not in repr(SecretStr(URL))

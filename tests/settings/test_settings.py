@@ -1,0 +1,83 @@
+"""Settings: TOML file, environment overrides, and every problem listed at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sheetsync.errors import ConfigError
+from sheetsync.settings import DEFAULT_CONFIG, config_path, load_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sheetsync.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_file_values_and_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[sheet]\npath = "data/ugyfelek.xlsx"\n[columns]\nclient = "Név"\n')
+    settings = load_settings(path, env={})
+    assert settings.sheet.path == tmp_path / "data" / "ugyfelek.xlsx"
+    assert settings.columns.client == "Név"
+    assert settings.columns.domain == "Domain"  # untouched defaults stay
+    assert settings.locale == "hu"
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, 'locale = "hu"\n[sheet]\npath = "a.xlsx"\n')
+    env = {
+        "SHEETSYNC_LOCALE": "en",
+        "SHEETSYNC_THRESHOLDS__INVOICE_OVERDUE_DAYS": "5",
+        "SHEETSYNC_COLUMNS__CLIENT": "Client",
+        "SHEETSYNC_CONFIG": str(path),
+    }
+    settings = load_settings(path, env=env)
+    assert settings.locale == "en"
+    assert settings.thresholds.invoice_overdue_days == 5
+    assert settings.columns.client == "Client"
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        'locale = "de"\ntimezone = "Mars/Olympus"\n[sheet]\nbackend = "ftp"\n'
+        "[thresholdz]\nx = 1\n[thresholds]\ninvoice_overdue_days = -1\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    text = str(caught.value)
+    for fragment in ("locale", "Mars/Olympus", "sheet.backend", "thresholdz", "greater than 0"):
+        assert fragment in text
+    assert len(caught.value.problems) == 5
+
+
+def test_headers_must_be_distinct_and_non_blank(tmp_path: Path) -> None:
+    clash = write(tmp_path, '[sheet]\npath = "a.xlsx"\n[status_columns]\nstage = "csomag"\n')
+    with pytest.raises(ConfigError, match=r"repeats the header of columns\.package"):
+        load_settings(clash, env={})
+    blank = write(tmp_path, '[sheet]\npath = "a.xlsx"\n[columns]\ndomain = "  "\n')
+    with pytest.raises(ConfigError, match=r"columns\.domain is blank"):
+        load_settings(blank, env={})
+
+
+def test_missing_or_broken_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml", env={})
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(write(tmp_path, "this is = = not toml"), env={})
+
+
+def test_config_path_precedence() -> None:
+    assert config_path("x.toml", {"SHEETSYNC_CONFIG": "y.toml"}) == Path("x.toml")
+    assert config_path(None, {"SHEETSYNC_CONFIG": "y.toml"}) == Path("y.toml")
+    assert config_path(None, {}) == DEFAULT_CONFIG
+
+
+def test_shipped_config_is_valid_and_is_the_demo() -> None:
+    settings = load_settings(REPO / "config" / "sheetsync.toml", env={})
+    assert settings.sheet.path == REPO / "config" / ".." / "var" / "demo" / "ugyfelek.xlsx"
+    assert settings.domains.checker == "file"
