@@ -15,7 +15,7 @@ from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.port import CachedVerdict
 from sheetsync.notify.port import Message
 from sheetsync.sheets.guard import resolve, view_of_rows
-from sheetsync.sheets.port import SheetSnapshot, version_of
+from sheetsync.sheets.port import SheetSnapshot
 from sheetsync.state.sqlite import RunRecord
 
 
@@ -45,7 +45,7 @@ class InMemorySheet:
         if self.fail_read:
             raise self.fail_read
         rows = copy.deepcopy(self.rows)
-        return SheetSnapshot(title=self.title, rows=rows, version=version_of(rows))
+        return SheetSnapshot(title=self.title, rows=rows)
 
     def write(self, plan: WritePlan) -> WriteOutcome:
         if plan.is_empty:

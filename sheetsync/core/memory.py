@@ -1,7 +1,7 @@
 """What the worker remembers between syncs, and how one sync moves it on (pure).
 
 The state store persists a `WorkerState`; `memory_of` turns it into the core's
-`sync.Memory`, `advance` folds a finished sync into it, and the failure helpers
+`Memory`, `advance` folds a finished sync into it, and the failure helpers
 decide when a run-level failure, and its recovery, are announced (once each).
 """
 
@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sheetsync.core.model import RowEvaluation
 from sheetsync.core.plan import StatusCells
 from sheetsync.core.result import SyncResult
 from sheetsync.errors import SheetsyncError
@@ -28,6 +27,9 @@ class Memory:
     first_seen: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
     credential_changes: Mapping[str, Sequence[tuple[str, datetime]]] = field(default_factory=dict)
     fingerprints: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+NO_MEMORY = Memory()  # a pass without a state store
 
 
 @dataclass(frozen=True)
@@ -79,67 +81,23 @@ def memory_of(state: WorkerState) -> Memory:
     )
 
 
-class MemoryMemo:
-    """`memory_of` for a long-lived worker: the last answer again while the rows are the
-    same as last time's (a `WorkerState` is a value: its mappings are never changed in
-    place). The state store hands back the very same rows mapping after a pass that
-    changed no client; an equal one costs a comparison, anything else a rebuild."""
-
-    def __init__(self) -> None:
-        self._rows: Mapping[str, RowMemory] | None = None
-        self._memory = Memory()
-
-    def of(self, state: WorkerState) -> Memory:
-        rows = state.rows
-        if self._rows is None or (rows is not self._rows and rows != self._rows):
-            self._memory = memory_of(state)
-        self._rows = rows
-        return self._memory
-
-
 def advance(state: WorkerState, result: SyncResult) -> WorkerState:
     """The state after a successful, written sync. Facts no longer observed and rows
-    no longer in the sheet are forgotten; first-seen times of facts still observed keep.
-
-    A client whose memory would come out equal is handed back as the very same
-    `RowMemory` (and, if no client changed, the very same `rows` mapping), so the store
-    can tell what to write, and the next pass what to rebuild, by identity."""
-    previous = state.rows
+    no longer in the sheet are forgotten; first-seen times of facts still observed keep."""
     rows: dict[str, RowMemory] = {}
-    reused = 0
-    no_changes: tuple[tuple[str, datetime], ...] = ()
-    status_of, changes_of, memory_of_key = (
-        result.status.get,
-        result.credential_changes.get,
-        previous.get,
-    )
     for evaluation in result.evaluations:
         row = evaluation.row
-        key = row.key
-        if key is None:
+        if row.key is None:
             continue
-        status = status_of(row.row)
-        changes = changes_of(key, no_changes)
-        before = memory_of_key(key)
-        if before is not None and _unchanged(before, evaluation, status, changes):
-            rows[key] = before
-            reused += 1
-            continue
+        before = state.rows.get(row.key)
         seen = before.first_seen if before is not None else {}
-        rows[key] = RowMemory(
+        rows[row.key] = RowMemory(
             row=row.row,
-            status=status,
+            status=result.status.get(row.row),
             first_seen={f: seen.get(f, result.started_at) for f in evaluation.observed_facts},
             fingerprints=dict(row.secret_fingerprints),
-            credential_changes=dict(changes),
+            credential_changes=dict(result.credential_changes.get(row.key, ())),
         )
-    same = reused == len(rows) == len(previous)  # every client kept, none gone
-    return _succeeded(state, previous if same else rows, result)
-
-
-def _succeeded(
-    state: WorkerState, rows: Mapping[str, RowMemory], result: SyncResult
-) -> WorkerState:
     failure = state.failure
     if failure is not None:
         # A silent failure (never announced) needs no recovery message.
@@ -148,65 +106,7 @@ def _succeeded(
             if failure.announced
             else None
         )
-    if rows is state.rows and failure == state.failure:
-        return state
     return replace(state, rows=rows, failure=failure)
-
-
-class AdvanceMemo:
-    """`advance` for a long-lived worker. When the state is the one its last call
-    returned and the sync handed back the very same evaluations and statuses (the pass
-    memo reused them) with equal credential changes, no client's memory can change:
-    the rows are kept without visiting each client."""
-
-    def __init__(self) -> None:
-        self._last: _Advanced | None = None
-
-    def advance(self, state: WorkerState, result: SyncResult) -> WorkerState:
-        last = self._last
-        if (
-            last is not None
-            and state.rows is last.rows
-            and result.evaluations is last.evaluations
-            and result.status is last.status
-            and result.credential_changes == last.credential_changes
-        ):
-            advanced = _succeeded(state, state.rows, result)
-        else:
-            advanced = advance(state, result)
-        self._last = _Advanced(
-            advanced.rows, result.evaluations, result.status, result.credential_changes
-        )
-        return advanced
-
-
-@dataclass(frozen=True)
-class _Advanced:
-    rows: Mapping[str, RowMemory]
-    evaluations: Sequence[RowEvaluation]
-    status: Mapping[int, StatusCells]
-    credential_changes: Mapping[str, Sequence[tuple[str, datetime]]]
-
-
-def _unchanged(
-    before: RowMemory,
-    evaluation: RowEvaluation,
-    status: StatusCells | None,
-    changes: Sequence[tuple[str, datetime]],
-) -> bool:
-    """Whether `advance` would rebuild `before` equal to itself for this row. Identity
-    is tried first (an unchanged row comes back as the same objects), equality decides."""
-    row = evaluation.row
-    if before.row != row.row or not (before.status is status or before.status == status):
-        return False
-    # First-seen times of facts still observed keep: only the set of facts matters.
-    facts, seen = evaluation.observed_facts, before.first_seen
-    if (facts or seen) and seen.keys() != facts:
-        return False
-    prints = row.secret_fingerprints
-    if before.fingerprints is not prints and before.fingerprints != prints:
-        return False
-    return not (changes or before.credential_changes) or before.credential_changes == dict(changes)
 
 
 def failed(state: WorkerState, error: BaseException, now: datetime) -> WorkerState:

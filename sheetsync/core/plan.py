@@ -103,11 +103,9 @@ def plan_writes(
     desired: Mapping[int, StatusCells],
     texts: Texts,
     now: datetime,
-    known: Sequence[Identity | None] = (),
 ) -> WritePlan:
     """Cells to write: changed status cells of evaluated rows, and stale status cells of
-    rows staff emptied. `desired` maps sheet row → status; other rows should have none.
-    `known` may give identities already worked out, by position below the header."""
+    rows staff emptied. `desired` maps sheet row → status; other rows should have none."""
     writes = []
     identities = []
     stamp = texts.moment(now)
@@ -117,10 +115,7 @@ def plan_writes(
     width = max(columns) + 1
     for number in range(first, len(rows) + 1):
         cells = rows[number - 1]
-        index = number - first
-        identity = known[index] if index < len(known) else None
-        if identity is None:
-            identity = identity_of(cells, layout)
+        identity = identity_of(cells, layout)
         identities.append((number, identity))
         want = desired.get(number)
         if want is not None and len(cells) >= width and as_written(cells) == want.texts():

@@ -15,7 +15,6 @@ from datetime import datetime
 
 from sheetsync.core.model import Code, RowEvaluation
 from sheetsync.core.result import SyncResult
-from sheetsync.core.texts import Texts
 
 # Codes that never trigger a message on their own: an unverified domain comes and goes
 # with registry hiccups, and credential changes have their own section.
@@ -83,12 +82,8 @@ class ReportSnapshot:
         return cls(data["sheet"], datetime.fromisoformat(data["at"]), clients)
 
 
-def snapshot_of(result: SyncResult, memo: SnapshotMemo | None = None) -> ReportSnapshot:
-    """The report's view of `result`. With a `memo` (kept by a long-lived worker), a
-    client whose inputs are unchanged since the memo's last call keeps its snapshot
-    object, which `diff` and `SnapshotMemo.to_json` then pass over cheaply."""
-    if memo is not None:
-        return memo.snapshot_of(result)
+def snapshot_of(result: SyncResult) -> ReportSnapshot:
+    """The report's view of `result`."""
     clients: dict[str, ClientSnapshot] = {}
     for e in result.evaluations:
         key = e.row.key or f"row:{e.row.row}"  # nameless rows are known by position only
@@ -124,103 +119,6 @@ def _client(
     )
 
 
-class SnapshotMemo:
-    """What the previous pass's report work produced, for the next pass to reuse.
-
-    Per client: its snapshot, the inputs it was made from (evaluation, url, credential
-    changes; texts and column labels for all) and its JSON. And the last report sent,
-    with its JSON text, so that text is not parsed again. It holds only the current
-    sheet's clients (each call replaces the last), and only secret-free texts."""
-
-    def __init__(self) -> None:
-        self._texts: Texts | None = None
-        self._labels: Mapping[str, str] = {}
-        self._clients: dict[str, _Made] = {}
-        self._json: dict[str, tuple[ClientSnapshot, str]] = {}
-        self._report: tuple[str, ReportSnapshot] | None = None
-        self._whole: _Whole | None = None
-
-    def snapshot_of(self, result: SyncResult) -> ReportSnapshot:
-        texts, labels = result.texts, result.layout.labels
-        if texts != self._texts or labels != self._labels:
-            self._texts, self._labels, self._clients = texts, dict(labels), {}
-            self._whole = None
-        urls, credential_changes = result.row_urls, result.credential_changes
-        whole = self._whole
-        if (
-            whole is not None
-            and result.evaluations is whole.evaluations
-            and urls == whole.urls
-            and credential_changes == whole.credential_changes
-        ):  # the pass memo handed back the last pass's evaluations: every client as before
-            return ReportSnapshot(result.sheet, result.finished_at, whole.clients)
-        before, made = self._clients, {}
-        clients: dict[str, ClientSnapshot] = {}
-        for e in result.evaluations:
-            row = e.row
-            key = row.key or f"row:{row.row}"
-            url = urls.get(row.row)
-            changed = credential_changes.get(row.key or "", ())
-            last = before.get(key)
-            # Identity first: an unchanged row comes back as the same evaluation object.
-            if last is None or not (
-                (last.evaluation is e or last.evaluation == e)
-                and last.url == url
-                and last.changed == changed
-            ):
-                last = _Made(e, url, changed, _client(key, e, url, changed, result))
-            made[key] = last
-            clients[key] = last.client
-        self._clients = made
-        self._whole = _Whole(result.evaluations, urls, credential_changes, clients)
-        return ReportSnapshot(result.sheet, result.finished_at, clients)
-
-    def to_json(self, snapshot: ReportSnapshot) -> str:
-        """`snapshot.to_json()`, reusing each client's JSON from the last call where the
-        client snapshot is the same object."""
-        before, made = self._json, {}
-        parts = []
-        for key, client in snapshot.clients.items():
-            last = before.get(key)
-            if last is None or last[0] is not client:
-                last = (client, json.dumps(asdict(client), ensure_ascii=False))
-            made[key] = last
-            parts.append(last[1])
-        self._json = made
-        head = json.dumps(
-            {"sheet": snapshot.sheet, "at": snapshot.at.isoformat()}, ensure_ascii=False
-        )
-        return f'{head[:-1]}, "clients": [{", ".join(parts)}]}}'
-
-    def sent(self, text: str, snapshot: ReportSnapshot) -> None:
-        """Remember the report just stored as `text`, made from `snapshot`."""
-        self._report = (text, snapshot)
-
-    def report(self, text: str) -> ReportSnapshot:
-        """`ReportSnapshot.from_json(text)`, parsed only if `text` is not the last one."""
-        if self._report is None or (self._report[0] is not text and self._report[0] != text):
-            self._report = (text, ReportSnapshot.from_json(text))
-        return self._report[1]
-
-
-@dataclass(frozen=True)
-class _Whole:
-    """The last call's inputs and its clients (never changed once made)."""
-
-    evaluations: Sequence[RowEvaluation]
-    urls: Mapping[int, str]
-    credential_changes: Mapping[str, Sequence[tuple[str, datetime]]]
-    clients: Mapping[str, ClientSnapshot]
-
-
-@dataclass(frozen=True)
-class _Made:
-    evaluation: RowEvaluation
-    url: str | None
-    changed: Sequence[tuple[str, datetime]]
-    client: ClientSnapshot
-
-
 Pair = tuple[ClientSnapshot, Problem]
 
 
@@ -248,13 +146,11 @@ class Changes:
 
 
 def diff(previous: ReportSnapshot, current: ReportSnapshot) -> Changes:
-    if current.clients is previous.clients:  # the memo's: the very clients last reported
-        return Changes()
     new_clients, new_problems, resolved, moved, ready, credentials = [], [], [], [], [], []
     for key, now in current.clients.items():
         before = previous.clients.get(key)
-        if before is not None and (before is now or before == now):
-            continue  # an unchanged client has nothing to report (identity: the memo's)
+        if before == now:
+            continue  # an unchanged client has nothing to report
         old = {p.ident for p in before.problems} if before else set()
         new_problems += [(now, p) for p in now.problems if p.ident not in old]
         if before is None:

@@ -15,14 +15,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sheetsync.core.memory import AdvanceMemo, MemoryMemo, WorkerState, describe_error, failed
+from sheetsync.core.memory import WorkerState, advance, describe_error, failed, memory_of
 from sheetsync.core.result import SyncResult
-from sheetsync.core.snapshot import SnapshotMemo, diff, snapshot_of
+from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
 from sheetsync.domains.port import DomainChecker
 from sheetsync.errors import SheetsyncError
 from sheetsync.notify.port import Message, Notifier, NotifierError
 from sheetsync.notify.summary import failure_message, summary
-from sheetsync.run.reuse import PassMemo
+from sheetsync.run.steady import LastPass, ReadOnce
 from sheetsync.run.sync import Clock, run_sync
 from sheetsync.settings import Settings
 from sheetsync.sheets.port import SheetBackend
@@ -55,45 +55,69 @@ class Worker:
         self.clock = clock
         self.store = store
         self.notifier = notifier
-        # What the previous pass built, reused while its inputs are unchanged: the
-        # sheet's parse and evaluation, the memory handed to the rules, the snapshots.
-        self.memo = PassMemo()
-        self._memory = MemoryMemo()
-        self._advance = AdvanceMemo()
-        self._snapshots = SnapshotMemo()
+        # The last full pass, answered again while the sheet, the state, the verdicts
+        # and the time thresholds are as they were (`steady`).
+        self.last = LastPass(settings.thresholds.credential_changed_hours)
 
     def run_once(self, *, dry_run: bool = False) -> PassOutcome:
         """One pass. A dry run reads and computes only: no write, no save, no message."""
         state = self.store.load()
         started = self.clock()
         try:
+            snapshot = self.sheet.read()
+            reused = None
+            if not (dry_run or digest_due(state.last_digest_at, started, self.settings)):
+                reused = self.last.reuse(snapshot, state, self.checker, started)
+            if reused is not None:
+                return self._steady(state, reused)
             result = run_sync(
-                self.sheet,
+                ReadOnce(self.sheet, snapshot),
                 self.checker,
                 self.settings,
                 self.clock,
+                memory_of(state),
                 dry_run=dry_run,
-                memory=self._memory.of(state),
                 fingerprint=self.store.fingerprint,
-                memo=self.memo,
             )
         except Exception as exc:
             if dry_run:
                 return PassOutcome(None, exc)
+            self.last.forget()
             return self._failed(state, exc, started)
         if dry_run:
             return PassOutcome(result)
-        saved = self._advance.advance(state, result)
+        saved = advance(state, result)
         try:
             self.store.save(saved, _run_record(result))
         except Exception as exc:  # the sheet is written; the next pass redoes the rest
+            self.last.forget()
             log.error("state not saved (%s); the next sync redoes this one", describe_error(exc)[1])
             return PassOutcome(result, exc)
-        return self._report(state, saved, result)
+        outcome, final = self._report(state, saved, result)
+        if outcome.message is None or outcome.delivered:
+            self.last.remember(snapshot, state, final, result)
+        else:  # the summary is still owed: the next pass must build it again
+            self.last.forget()
+        return outcome
 
-    def _report(self, before: WorkerState, saved: WorkerState, result: SyncResult) -> PassOutcome:
-        current = snapshot_of(result, self._snapshots)
-        previous = self._snapshots.report(before.last_report) if before.last_report else None
+    def _steady(self, state: WorkerState, result: SyncResult) -> PassOutcome:
+        """A pass over an unchanged sheet: nothing to write, remember or tell; the run is
+        recorded so health sees the worker alive."""
+        try:
+            self.store.save(state, _run_record(result))
+        except Exception as exc:
+            self.last.forget()
+            log.error("run not recorded (%s)", describe_error(exc)[1])
+            return PassOutcome(result, exc)
+        log.info("the sheet is as the last pass left it: nothing to write or report")
+        return PassOutcome(result)
+
+    def _report(
+        self, before: WorkerState, saved: WorkerState, result: SyncResult
+    ) -> tuple[PassOutcome, WorkerState]:
+        """Tell the team what changed; the outcome and the state as finally saved."""
+        current = snapshot_of(result)
+        previous = ReportSnapshot.from_json(before.last_report) if before.last_report else None
         now = result.finished_at
         digest = previous is not None and digest_due(before.last_digest_at, now, self.settings)
         changes = diff(previous, current) if previous else None
@@ -101,7 +125,7 @@ class Worker:
         recovered = failure if failure and failure.recovered_at else None
         if changes is not None and changes.empty and not digest and recovered is None:
             log.info("nothing new since the last report: no message")
-            return PassOutcome(result)
+            return PassOutcome(result), saved
         message = summary(
             current,
             changes,
@@ -112,18 +136,17 @@ class Worker:
             recovered=recovered,
         )
         if not self._deliver(message):
-            return PassOutcome(result, None, message, False)
-        text = self._snapshots.to_json(current)
+            return PassOutcome(result, None, message, False), saved
         reported = replace(
             saved,
-            last_report=text,
+            last_report=current.to_json(),
             last_report_at=now,
             last_digest_at=now if digest or previous is None else saved.last_digest_at,
             failure=None,
         )
-        self._save_quietly(reported)
-        self._snapshots.sent(text, current)
-        return PassOutcome(result, None, message, True)
+        if not self._save_quietly(reported):
+            return PassOutcome(result, None, message, True), saved
+        return PassOutcome(result, None, message, True), reported
 
     def _failed(self, state: WorkerState, error: Exception, started: datetime) -> PassOutcome:
         error_class, text = describe_error(error)
@@ -158,11 +181,13 @@ class Worker:
             return False
         return True
 
-    def _save_quietly(self, state: WorkerState, run: RunRecord | None = None) -> None:
+    def _save_quietly(self, state: WorkerState, run: RunRecord | None = None) -> bool:
         try:
             self.store.save(state, run)
         except Exception as exc:
             log.error("state not saved: %s", describe_error(exc)[1])
+            return False
+        return True
 
 
 def digest_due(last: datetime | None, now: datetime, settings: Settings) -> bool:

@@ -10,7 +10,6 @@ dates as serial numbers: text stays text, checkboxes are booleans.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -149,8 +148,8 @@ class GoogleSheet:
         return SHEET_URL.format(key=self.key, gid=self._grid.gid, row=row)
 
     def read(self) -> SheetSnapshot:
-        rows, version = self._read_values()
-        return SheetSnapshot(title=self.name, rows=rows, version=version)
+        rows = self._read_values()  # first: it may refresh the metadata the name comes from
+        return SheetSnapshot(title=self.name, rows=rows)
 
     def write(self, plan: WritePlan) -> WriteOutcome:
         if plan.is_empty:
@@ -158,7 +157,7 @@ class GoogleSheet:
         # The guard read takes the whole used range again rather than only the identity
         # columns: the API omits trailing empty rows, so only full rows tell how many
         # rows without an identity (no name, e-mail or domain) the sheet holds now.
-        fresh, _ = self._read_values(purpose="guard read")
+        fresh = self._read_values(purpose="guard read")
         resolution = resolve(plan, view_of_rows(fresh, plan))
         if resolution.cells:
             grid = self._current_grid()
@@ -182,8 +181,8 @@ class GoogleSheet:
 
     # -- requests -------------------------------------------------------------------------
 
-    def _read_values(self, purpose: str = "read") -> tuple[list[list[CellValue]], str]:
-        """The worksheet's rows as the API sends them, and a digest of the response.
+    def _read_values(self, purpose: str = "read") -> list[list[CellValue]]:
+        """The worksheet's rows as the API sends them.
 
         Cells stay as decoded from JSON (`str`, `int`, `float`, `bool`; empty cells
         between filled ones arrive as ""): every reader takes "" as empty, and a pass
@@ -198,30 +197,29 @@ class GoogleSheet:
             self._grid = None
             grid = self._current_grid()
             fetched = self._fetch_values(grid, purpose)
-        payload, version = fetched
+        payload = fetched
         ranges = payload.get("valueRanges") or [{}]
         found = ranges[0]
         size = grid_size(str(found.get("range", "")))
         if size is not None and size != (grid.rows, grid.cols):
             self._remember(replace(grid, rows=size[0], cols=size[1]))
         rows: list[list[CellValue]] = found.get("values", [])
-        return rows, version
+        return rows
 
     def _fetch_values(
         self,
         grid: Grid,
         purpose: str,
         passthrough: Callable[[APIError], bool] = lambda _: False,
-    ) -> tuple[dict[str, Any], str]:
-        """The decoded `values.batchGet` response and a digest of its raw body: one
-        hash of the bytes tells whether anything in the sheet changed."""
+    ) -> dict[str, Any]:
+        """The decoded `values.batchGet` response."""
 
-        def fetch() -> tuple[dict[str, Any], str]:
+        def fetch() -> dict[str, Any]:
             params: dict[str, Any] = {**READ_OPTIONS, "ranges": quote_title(grid.title)}
             url = SPREADSHEET_VALUES_BATCH_URL % self.key
-            body = self._http.request("get", url, params=params).content
-            payload: dict[str, Any] = json.loads(body)
-            return payload, hashlib.blake2b(body, digest_size=16).hexdigest()
+            response = self._http.request("get", url, params=params)
+            payload: dict[str, Any] = json.loads(response.content)
+            return payload
 
         return self._call(purpose, fetch, passthrough)
 

@@ -7,7 +7,6 @@ status never lands in a row other than the one it was computed from.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -23,16 +22,6 @@ class SheetSnapshot:
 
     title: str
     rows: Sequence[Sequence[CellValue]] = field(repr=False)
-    # A digest of the rows (types included) when the backend can tell cheaply: equal
-    # versions mean identical values, so the previous pass's work still holds.
-    version: str | None = None
-
-
-def version_of(rows: Sequence[Sequence[CellValue]]) -> str:
-    """A digest of cell values with their types (`repr` tells 1, 1.0, True and "1"
-    apart), for backends without a cheaper one. Never stored: it is compared in memory."""
-    text = repr(rows).encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
 class SheetBackend(Protocol):

@@ -25,7 +25,7 @@ from sheetsync.core.plan import WriteOutcome, WritePlan
 from sheetsync.core.values import CellValue
 from sheetsync.errors import SheetAccessError
 from sheetsync.sheets.guard import resolve, view_of_rows
-from sheetsync.sheets.port import SheetSnapshot, version_of
+from sheetsync.sheets.port import SheetSnapshot
 
 
 class WorkbookSheet:
@@ -46,7 +46,7 @@ class WorkbookSheet:
             sheet = self._sheet(book)
             rows = [[plain(v) for v in r] for r in sheet.iter_rows(values_only=True)]
             title = f"{self.path.name} / {sheet.title}"
-            return SheetSnapshot(title=title, rows=rows, version=version_of(rows))
+            return SheetSnapshot(title=title, rows=rows)
         finally:
             book.close()
 

@@ -209,14 +209,11 @@ class SqliteStateStore:
                 for table in _ROW_TABLES:
                     db.execute(f"DELETE FROM {table}")  # fixed table names
                 changed = list(state.rows)
-            elif state.rows is stored:  # a pass that changed no client
-                changed = []
             else:
                 changed = []
                 for key, memory in state.rows.items():
                     before = stored.get(key)
-                    # Identity first: a pass hands back the memories it did not change.
-                    if before is not None and (before is memory or before == memory):
+                    if before is not None and before == memory:
                         kept[key] = before
                     else:
                         changed.append(key)
@@ -253,8 +250,6 @@ class SqliteStateStore:
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
             if run is not None:
                 _insert_run(db, run)
-        if held is not None and state.rows is held.rows:
-            return held if _meta(state) == _meta(held) else replace(state, rows=held.rows)
         return replace(state, rows=MappingProxyType(kept))
 
     def runs(self, limit: int = 100) -> list[RunRecord]:
@@ -342,14 +337,11 @@ class SqliteVerdictCache:
     """The `VerdictCache` port on the state store's `domain_verdicts` table: one
     connection per call, whatever the number of names.
 
-    A verdict decoded from a row is kept with that row: while the row stays the same, the
-    next pass gets the very same object back (no decoding; and `is` tells later stages that
-    nothing changed). The row read decides, so another process's write is seen."""
+    Every call reads the table, so another process's write is seen."""
 
     def __init__(self, store: SqliteStateStore, names_per_query: int = 500) -> None:
         self._store = store
         self._names_per_query = names_per_query  # SQLite's smallest variable limit is 999
-        self._decoded: dict[str, tuple[_VerdictRow, DomainVerdict, datetime]] = {}
 
     def get_many(self, ascii_names: Iterable[str], now: datetime) -> dict[str, DomainVerdict]:
         names = list(dict.fromkeys(ascii_names))
@@ -363,16 +355,7 @@ class SqliteVerdictCache:
                     rows += db.execute(_select_verdicts(len(chunk)), chunk)
         except sqlite3.Error as exc:
             raise StateError(f"cannot read the state store {self._store.path}: {exc}") from None
-        decoded, out = {}, {}
-        for row in rows:
-            known = self._decoded.get(row[0])
-            if known is None or known[0] != row:
-                known = (row, _verdict(row), _time(row[6]))
-            decoded[row[0]] = known
-            if now < known[2]:
-                out[row[0]] = known[1]
-        self._decoded = decoded  # only the names last asked about: memory stays bounded
-        return out
+        return {row[0]: _verdict(row) for row in rows if now < _time(row[6])}
 
     def put_many(self, verdicts: Iterable[CachedVerdict], now: datetime) -> None:
         rows = [
