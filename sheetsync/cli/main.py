@@ -227,7 +227,10 @@ cli.add_command(init)
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; expected errors become one line on stderr, never a traceback."""
     try:
-        cli.main(args=argv, prog_name="sheetsync", standalone_mode=False)
+        # Outside standalone mode click hands back the code of a command's `Exit` (e.g.
+        # `status` when unhealthy) instead of raising it; the commands themselves
+        # return nothing.
+        code = cli.main(args=argv, prog_name="sheetsync", standalone_mode=False)
     except click.exceptions.Abort:
         return 130
     except click.exceptions.Exit as exc:
@@ -244,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: its text (or a traceback's) could quote a sheet cell
         click.echo(f"sheetsync: unexpected {unexpected(exc)}", err=True)
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def unexpected(error: BaseException) -> str:
