@@ -9,7 +9,7 @@ import platform
 import sys
 from datetime import UTC, datetime
 
-from . import core, domain_checks, sheet_sync
+from . import core, domain_checks, sheet_sync, startup
 from .sheets_server import LoopbackSheets
 
 
@@ -35,17 +35,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=100, help="ms per request (100)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes")
     parser.add_argument(
-        "--only", choices=["core", "sheets", "domains"], action="append", help="repeatable"
+        "--only",
+        choices=["startup", "core", "sheets", "domains"],
+        action="append",
+        help="repeatable",
     )
     args = parser.parse_args(argv)
     latency = args.latency / 1000
-    only = set(args.only or ["core", "sheets", "domains"])
+    only = set(args.only or ["startup", "core", "sheets", "domains"])
     sizes = (100, 1000) if args.quick else (100, 1000, 10_000)
     fractions = (0.0, 0.5) if args.quick else (0.0, 0.01, 0.5)
     cap = 5 if args.quick else 20
     targets: list[tuple[str, bool, str]] = []
 
     print(f"Machine: {machine()}\n")
+    if "startup" in only:
+        repeats = 5
+        seconds = startup.best_of(["--help"], repeats)
+        print("## Start-up of the installed command, s\n")
+        print("| measurement | s |")
+        print("|---|---:|")
+        print(f"| sheetsync --help start-up, best of {repeats} | {seconds:.2f} |\n")
+        targets.append(
+            (
+                f"sheetsync --help starts in ≤ {startup.TARGET_SECONDS} s",
+                seconds <= startup.TARGET_SECONDS,
+                f"{seconds:.2f} s, best of {repeats}",
+            )
+        )
     if "core" in only:
         rows = sizes[-1]
         print(f"## The pure core at {rows:,} rows (no I/O, dry run), ms\n")

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from sheetsync.core.memory import WorkerState
 from sheetsync.core.model import DomainName, DomainVerdict, Verdict
 from sheetsync.core.plan import WriteOutcome, WritePlan
-from sheetsync.core.rows import Fingerprinter, hmac_fingerprinter
 from sheetsync.core.values import CellValue
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.port import CachedVerdict
 from sheetsync.notify.port import Message
 from sheetsync.sheets.guard import resolve, view_of_rows
 from sheetsync.sheets.port import SheetSnapshot
+from sheetsync.state.memory import MemoryStateStore
 from sheetsync.state.sqlite import RunRecord
 
 
@@ -143,32 +143,22 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
-class InMemoryStateStore:
-    """The state store in a variable. `fail_save` is raised by the next save (once), to
+class InMemoryStateStore(MemoryStateStore):
+    """The production in-memory store with a fixed key (fingerprints the same in every
+    test run), its saves counted, and `fail_save`: raised by the next save (once), to
     play a crash or a full disk between the sheet write and the state save."""
 
     def __init__(self, key: bytes = b"sheetsync-test-key-0123456789abc") -> None:
-        self.state = WorkerState()
-        self.runs: list[RunRecord] = []
+        super().__init__(key)
         self.saves = 0
         self.fail_save: BaseException | None = None
-        self._key = key
-
-    @property
-    def fingerprint(self) -> Fingerprinter:
-        return hmac_fingerprinter(self._key)
-
-    def load(self) -> WorkerState:
-        return self.state
 
     def save(self, state: WorkerState, run: RunRecord | None = None) -> None:
         if self.fail_save is not None:
             error, self.fail_save = self.fail_save, None
             raise error
-        self.state = state
+        super().save(state, run)
         self.saves += 1
-        if run is not None:
-            self.runs.append(run)
 
 
 class RecordingNotifier:

@@ -3,7 +3,11 @@ latency keeps the benchmarks from rotting and checks the request counts they rep
 
 from __future__ import annotations
 
-from benchmarks import domain_checks, sheet_sync
+import subprocess
+
+import pytest
+
+from benchmarks import domain_checks, sheet_sync, startup
 from benchmarks.sheets_server import LoopbackSheets
 
 
@@ -28,3 +32,9 @@ def test_a_tiny_domain_benchmark_answers_everything_and_the_warm_pass_asks_nothi
     assert (warm.requests, warm.answered) == (0, 8)
     assert sequential.requests == 8
     assert bound == 0.0
+
+
+def test_the_start_up_benchmark_times_the_installed_script_and_only_a_successful_run() -> None:
+    assert startup.best_of(["--help"], runs=2) > 0
+    with pytest.raises(subprocess.CalledProcessError):  # a failing command is not timed
+        startup.best_of(["no-such-command"], runs=1)

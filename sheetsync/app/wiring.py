@@ -30,7 +30,7 @@ from sheetsync.sheets.metadata_file import FileMetadataCache
 from sheetsync.sheets.port import SheetBackend
 from sheetsync.sheets.retry import RetryPolicy
 from sheetsync.sheets.workbook import WorkbookSheet
-from sheetsync.state.sqlite import SqliteStateStore
+from sheetsync.state.sqlite import SqliteStateStore, StateStore
 
 
 def utc_now() -> datetime:
@@ -131,15 +131,18 @@ def notifier(settings: Settings, fallback: Notifier | None = None) -> Notifier |
 
 def worker(
     settings: Settings,
-    store: SqliteStateStore,
+    store: StateStore,
     notify: Notifier | None,
     metrics: Metrics | None = None,
     progress: Progress | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Worker:
-    """The worker for `sync` and `serve`; live verdicts are cached in the state store.
-    With `metrics`, API requests and domain verdicts are counted."""
-    checker = domain_checker(settings, cache=store.verdict_cache(), progress=progress)
+    """The worker for `sync` and `serve`; live verdicts are cached in a SQLite state
+    store (in the process otherwise). With `metrics`, API requests and domain verdicts
+    are counted."""
+    cache = store.verdict_cache() if isinstance(store, SqliteStateStore) else None
+    checker = domain_checker(settings, clock, cache=cache, progress=progress)
     if metrics is not None:
         checker = ObservedDomainChecker(checker, metrics)
     sheet = sheet_backend(settings, metrics or NO_OBSERVER)
-    return Worker(sheet, checker, settings, utc_now, store, notify)
+    return Worker(sheet, checker, settings, clock, store, notify)

@@ -16,7 +16,10 @@ from sheetsync.cli.starter import (
     render_env,
     write_new,
 )
-from sheetsync.settings import DEFAULT_CONFIG, spreadsheet_key
+
+# The same as `sheetsync.settings.DEFAULT_CONFIG` (a test keeps them equal): importing the
+# settings model here would load pydantic for every `sheetsync --help`.
+DEFAULT_CONFIG = Path("config/sheetsync.toml")
 
 
 def _relative_to(path: str, folder: Path) -> str:
@@ -91,6 +94,8 @@ def init(
 
     On a terminal it asks for what the flags did not say; with --no-input (or when
     not on a terminal) it uses the flags only. Existing files are kept unless --force."""
+    from sheetsync.settings import spreadsheet_key
+
     ask = sys.stdin.isatty() if prompt is None else prompt
     if not force:
         existing = [p for p in (config, env_example) if p.exists()]

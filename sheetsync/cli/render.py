@@ -1,8 +1,11 @@
-"""A pass's result as a readable terminal summary (rich)."""
+"""Terminal output (rich): a pass's result, the worker's health, domain checks.
+
+Imported by the commands that print, never at start-up: rich is slow to import."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import tzinfo
 from typing import Any
 
 from rich.console import Console
@@ -11,6 +14,8 @@ from rich.text import Text
 
 from sheetsync.core.model import Severity, Stage
 from sheetsync.core.result import SyncResult
+from sheetsync.domains.lookup import NameCheck
+from sheetsync.ops.health import Health
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 _HEAD = {
@@ -21,6 +26,14 @@ _HEAD = {
            "cells to write (dry run, nothing written)", "rows left for the next pass",
            "Development can start", "clients"),
 }  # fmt: skip
+
+
+def terminal() -> Console:
+    """Rich output; when piped or captured, wide enough that rows do not wrap."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(console.width, 140))
+    return console
 
 
 def render_terminal(result: SyncResult, console: Console) -> None:
@@ -66,3 +79,38 @@ def render_terminal(result: SyncResult, console: Console) -> None:
 def _worst(e: Any) -> int:
     order = [Severity.ERROR, Severity.WARNING, Severity.INFO]
     return min((order.index(f.severity) for f in e.findings), default=len(order))
+
+
+def render_health(health: Health, count: int, tz: tzinfo, console: Console) -> None:
+    """Healthy or not and why, the last success, and the latest `count` syncs."""
+    if health.healthy:
+        console.print(Text("healthy", style="green"))
+    else:  # reasons hold "[health] …": plain text, not rich markup
+        console.print(Text("UNHEALTHY", style="red") + Text(": " + "; ".join(health.reasons)))
+    last = health.last_success
+    console.print(
+        f"last success: {last.astimezone(tz):%Y-%m-%d %H:%M:%S %Z}"
+        if last
+        else "last success: none recorded"
+    )
+    console.print(f"failed in a row: {health.failed_streak}")
+    table = Table("finished", "outcome", "rows", "cells written", "error", title="recent syncs")
+    for run in health.runs[:count]:
+        error = f"{run.error_class}: {run.error_message}" if run.error_class else ""
+        table.add_row(
+            f"{run.finished_at.astimezone(tz):%Y-%m-%d %H:%M:%S}",
+            run.outcome,
+            str(run.rows),
+            str(run.cells_written),
+            Text(error),
+        )
+    console.print(table)
+
+
+def render_checks(results: list[NameCheck], console: Console) -> None:
+    """One line per name typed: verdict, source, reason, details."""
+    table = Table("name", "verdict", "source", "reason", "details", show_lines=False)
+    for r in results:
+        details = ", ".join(f"{k}: {v}" for k, v in r.details.items())
+        table.add_row(r.unicode or r.input, r.verdict.value, r.source, r.reason or "", details)
+    console.print(table)

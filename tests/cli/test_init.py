@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from sheetsync.cli.init import DEFAULT_CONFIG as INIT_DEFAULT
 from sheetsync.cli.main import cli
 from sheetsync.cli.starter import Answers, render_config
-from sheetsync.settings import load_settings
+from sheetsync.settings import DEFAULT_CONFIG, load_settings
 
 URL = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit#gid=42"
 
@@ -103,3 +104,11 @@ def test_odd_characters_in_answers_still_make_valid_toml(tmp_path: Path, backend
         assert settings.sheet.path == tmp_path / odd
     else:
         assert settings.sheet.credentials_file == tmp_path / odd
+
+
+def test_init_defaults_to_the_config_file_the_other_commands_read() -> None:
+    """`init` keeps its own copy of the default path (importing the settings model would
+    slow every `sheetsync --help`): the two must not drift apart."""
+    assert INIT_DEFAULT == DEFAULT_CONFIG
+    option = next(p for p in cli.commands["init"].params if p.name == "config")
+    assert option.default == DEFAULT_CONFIG

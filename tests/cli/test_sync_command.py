@@ -135,3 +135,19 @@ def test_no_secret_leaves_the_sheet(
     assert CANARY in str(rows)  # the sheet still holds it…
     for text in [*outputs, *status_cells]:  # …nothing else does
         assert CANARY not in text
+
+
+def test_sync_without_a_state_store_prints_a_first_report_after_the_table_every_time(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The pass runs through the worker with a store in memory: its summary is printed
+    (there is no memory, so each one-shot sync is a first report) and nothing but the
+    sheet is written: no state store, key, lock or metadata file."""
+    for written in ("cella írva", "0 cella írva"):
+        assert main(["sync", "--config", str(config)]) == 0
+        out = capsys.readouterr().out
+        table, _, report = out.partition("Első jelentés")
+        assert written in table and "Szakaszok (2 ügyfél)" in report
+    assert sorted(p.name for p in config.parent.iterdir()) == ["sheetsync.toml", "ugyfelek.xlsx"]
+    json_out = main(["sync", "--config", str(config), "--format", "json"])
+    assert json_out == 0 and "Első jelentés" not in capsys.readouterr().out

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from sheetsync.app.wiring import webhook_url
-from sheetsync.cli.main import cli
+from sheetsync.cli.main import cli, main
 from sheetsync.errors import ConfigError
 from sheetsync.settings import load_settings
 from tests.support.worker_fixtures import CANARY, HEADERS, client
@@ -72,6 +72,20 @@ def test_report_preview_prints_the_slack_payload(config: Path) -> None:
     body = json.dumps(payload, ensure_ascii=False)
     assert "Nagy &amp; Fia" in body and "Napi összefoglaló" in body
     assert CANARY not in body
+
+
+def test_the_entry_point_exits_1_when_status_is_unhealthy_or_doctor_finds_a_problem(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through `main`, as the installed script runs it (CliRunner exits differently:
+    click hands a command's exit code back to `main` rather than raising it)."""
+    assert main(["status", "--config", str(config)]) == 1  # no sync yet
+    assert main(["sync", "--config", str(config)]) == 0
+    assert main(["status", "--config", str(config)]) == 0
+    assert main(["doctor", "--config", str(config)]) == 0
+    (config.parent / "ugyfelek.xlsx").unlink()
+    assert main(["doctor", "--config", str(config)]) == 1
+    assert "does not exist" in capsys.readouterr().out
 
 
 def test_serve_needs_a_state_store(tmp_path: Path, config: Path) -> None:

@@ -21,7 +21,7 @@ import httpx
 import openpyxl
 import pytest
 
-import sheetsync.cli.main as cli_module
+import sheetsync.app.application as application
 from sheetsync.cli.main import main
 from sheetsync.core.model import Verdict
 from sheetsync.core.names import normalize_domain
@@ -118,7 +118,7 @@ def test_a_full_disk_at_state_save_exits_1_after_writing_the_sheet(
         encoding="utf-8",
     )
     SqliteStateStore(state).load()  # an empty store exists
-    monkeypatch.setattr(cli_module, "state_store", lambda settings: FullDiskStore(state))
+    monkeypatch.setattr(application, "state_store", lambda settings: FullDiskStore(state))
 
     assert main(["sync", "--config", str(config)]) == 1
 

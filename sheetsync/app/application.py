@@ -1,0 +1,229 @@
+"""The application facade: what the commands ask of sheetsync, each in one call.
+
+Settings in, wired ports inside (`wiring`), results out. The CLI parses options,
+calls one method and prints what it gets back; it never builds a pass, a worker or
+a health verdict itself. So `sync` with or without a state store, `serve`, `report`
+and `status` share one path each: the worker's pass, and one place judging health.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TextIO
+
+from sheetsync.app.doctor import Diagnosis, diagnose
+from sheetsync.app.wiring import domain_checker, notifier, state_store, utc_now, worker
+from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
+from sheetsync.domains.checker import Progress
+from sheetsync.domains.lookup import NameCheck, check_names
+from sheetsync.errors import ConfigError
+from sheetsync.notify.port import ConsoleNotifier, Message, Notifier
+from sheetsync.notify.summary import summary
+from sheetsync.ops.health import RUNS_CONSULTED, Health, assess
+from sheetsync.ops.metrics import Metrics
+from sheetsync.ops.observe import InstrumentedPass
+from sheetsync.ops.server import OpsServer
+from sheetsync.run.lock import SyncLock
+from sheetsync.run.serve import (
+    Clock,
+    Server,
+    build_trigger,
+    office_hours,
+    schedule_zone,
+    serve_until_signalled,
+    window_opened,
+)
+from sheetsync.run.worker import PassOutcome, Worker
+from sheetsync.settings import Settings, config_path, load_settings
+from sheetsync.state.memory import MemoryStateStore
+from sheetsync.state.sqlite import SqliteStateStore, StateStore
+
+log = logging.getLogger("sheetsync")
+
+
+class Application:
+    """sheetsync for one configuration. The SQLite state store, when configured, is
+    opened once and shared by everything this object does (`serve` syncs with it
+    and answers `/healthz` from it)."""
+
+    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._store: SqliteStateStore | None = None
+
+    @classmethod
+    def load(cls, config: str | None, env: Mapping[str, str] | None = None) -> Application:
+        """From `--config`, else $SHEETSYNC_CONFIG, else the default file; ConfigError
+        lists every problem."""
+        environ = os.environ if env is None else env
+        path = config_path(config, environ)
+        settings = load_settings(path, None if env is None else dict(env))
+        log.debug("settings loaded from %s (sheet backend: %s)", path, settings.sheet.backend)
+        return cls(settings)
+
+    # -- one pass -----------------------------------------------------------------------
+
+    def sync_once(
+        self,
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        printed: TextIO | None = None,
+    ) -> PassOutcome:
+        """One worker pass, timed and logged. The summary goes to Slack when a webhook
+        is configured, else to `printed` (None: nowhere).
+
+        Without `[state] path` the pass runs through the same worker with a store in
+        memory: no lock file and nothing on disk besides the sheet. Every such pass is
+        a first report, so its summary is only ever printed: posting the whole sheet
+        to Slack on every cron run would flood the channel."""
+        fallback = ConsoleNotifier(printed) if printed is not None else None
+        store = self._state_store()
+        if store is None:
+            return self._timed_pass(MemoryStateStore(), fallback, dry_run, progress)
+        with SyncLock(store.lock_path):
+            return self._timed_pass(store, notifier(self.settings, fallback), dry_run, progress)
+
+    def _timed_pass(
+        self,
+        store: StateStore,
+        notify: Notifier | None,
+        dry_run: bool,
+        progress: Progress | None,
+    ) -> PassOutcome:
+        # The worker is built inside the timed pass: a sheet that cannot even be opened
+        # (a missing key file) is logged as a failed pass like any other failure.
+        def once() -> PassOutcome:
+            return self._worker(store, notify, progress=progress).run_once(dry_run=dry_run)
+
+        return InstrumentedPass(once)()
+
+    def preview_summary(self, *, changes_only: bool = False) -> Message:
+        """The summary a pass would report now, from a fresh read (a dry run: nothing is
+        written or saved): the full digest, or with `changes_only` what changed since
+        the last report sent."""
+        store: StateStore = self._state_store() or MemoryStateStore()
+        state = store.load()
+        outcome = self._worker(store, None).run_once(dry_run=True)
+        if outcome.result is None:
+            assert outcome.error is not None
+            raise outcome.error
+        current = snapshot_of(outcome.result)
+        previous = ReportSnapshot.from_json(state.last_report) if state.last_report else None
+        return summary(
+            current,
+            diff(previous, current) if previous else None,
+            locale=self.settings.locale,
+            tz=self.settings.tz,
+            since=state.last_report_at,
+            digest=not changes_only,
+        )
+
+    def send(self, message: Message, printed: TextIO) -> None:
+        """Send `message` to Slack now, or print it to `printed` without a webhook."""
+        target = notifier(self.settings, ConsoleNotifier(printed))
+        assert target is not None  # the fallback is never None
+        target.send(message)
+
+    # -- the worker -----------------------------------------------------------------------
+
+    def serve(self, printed: TextIO) -> None:
+        """Sync on the schedule, with `/healthz` and `/metrics` when enabled, until
+        SIGTERM/SIGINT; the running pass finishes first."""
+        store = self._state_store()
+        if store is None:
+            raise ConfigError(["state.path: serve needs a state store (set [state] path)"])
+        metrics = Metrics()
+        run = self._worker(store, notifier(self.settings, ConsoleNotifier(printed)), metrics)
+        schedule = self.settings.schedule
+        tz = schedule_zone(schedule, self.settings.timezone)
+        server = Server(
+            InstrumentedPass(run.run_once, metrics),
+            build_trigger(schedule, tz),
+            tz=tz,
+            clock=self.clock,
+            lock=SyncLock(store.lock_path),
+            is_open=office_hours(schedule, tz),
+            misfire_grace_seconds=schedule.misfire_grace_seconds,
+        )
+        started = self.clock()
+
+        def health() -> Health:
+            return self.health(up_since=started)
+
+        last = health().last_success
+        if last is not None:  # so the gauge survives restarts
+            metrics.last_success.set(last.timestamp())
+        with self._ops_server(health, metrics):
+            serve_until_signalled(server)
+
+    @contextmanager
+    def _ops_server(self, health: Callable[[], Health], metrics: Metrics) -> Iterator[None]:
+        server = self.settings.server
+        if not server.enabled:
+            yield
+            return
+        with OpsServer(server.host, server.port, health, metrics):
+            yield
+
+    def health(self, *, up_since: datetime | None = None) -> Health:
+        """The one verdict `/healthz` serves and `sheetsync status` prints, judged from
+        the runs in the state store. `up_since`: when this process started serving
+        (the age of a worker that has not synced yet counts from it)."""
+        path = self.settings.state.path
+        if path is None:
+            raise ConfigError(["state.path: status reads the state store (set [state] path)"])
+        now = self.clock()
+        schedule = self.settings.schedule
+        tz = schedule_zone(schedule, self.settings.timezone)
+        # Only a store that exists is opened: `status` must never create one.
+        opened = self._store is not None or path.exists()
+        store = self._state_store() if opened else None
+        return assess(
+            store.runs(RUNS_CONSULTED) if store else [],
+            now,
+            self.settings.health,
+            up_since=up_since,
+            judge_age=office_hours(schedule, tz)(now),
+            window_opened=window_opened(schedule, tz)(now),
+        )
+
+    # -- checks -------------------------------------------------------------------------
+
+    def check_domains(
+        self, names: Sequence[str], *, live: bool = True, progress: Progress | None = None
+    ) -> list[NameCheck]:
+        """Is each name free? `live` asks the registries whatever `[domains] checker`
+        says. Live verdicts are cached in the state store, when there is one."""
+        settings = self.settings
+        if live and settings.domains.checker != "live":
+            domains = settings.domains.model_copy(update={"checker": "live"})
+            settings = settings.model_copy(update={"domains": domains})
+        store = self._state_store()
+        cache = store.verdict_cache() if store else None
+        checker = domain_checker(settings, self.clock, cache=cache, progress=progress)
+        return check_names(list(names), checker, self.clock)
+
+    def doctor(self) -> Diagnosis:
+        """Config, credentials, sheet access and headers, each checked."""
+        return diagnose(self.settings)
+
+    # -- wiring -------------------------------------------------------------------------
+
+    def _state_store(self) -> SqliteStateStore | None:
+        if self._store is None:
+            self._store = state_store(self.settings)
+        return self._store
+
+    def _worker(
+        self,
+        store: StateStore,
+        notify: Notifier | None,
+        metrics: Metrics | None = None,
+        progress: Progress | None = None,
+    ) -> Worker:
+        return worker(self.settings, store, notify, metrics, progress, clock=self.clock)
