@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from sheetsync.clock import Clock, utc_now
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.checker import LiveDomainChecker, Progress
 from sheetsync.domains.port import (
@@ -31,10 +30,6 @@ from sheetsync.sheets.port import SheetBackend
 from sheetsync.sheets.retry import RetryPolicy
 from sheetsync.sheets.workbook import WorkbookSheet
 from sheetsync.state.sqlite import SqliteStateStore
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def sheet_backend(settings: Settings, observer: RequestObserver = NO_OBSERVER) -> SheetBackend:
@@ -75,7 +70,7 @@ def google_sheet(
 
 def domain_checker(
     settings: Settings,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = utc_now,
     cache: VerdictCache | None = None,
     progress: Progress | None = None,
 ) -> DomainChecker:

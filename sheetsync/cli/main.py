@@ -25,12 +25,12 @@ from sheetsync.app.wiring import (
     notifier,
     sheet_backend,
     state_store,
-    utc_now,
     worker,
 )
 from sheetsync.cli.init import init
 from sheetsync.cli.progress import ProgressCallback, progress_bar
 from sheetsync.cli.render import render_terminal
+from sheetsync.clock import utc_now
 from sheetsync.core.memory import Memory, memory_of
 from sheetsync.core.report import to_json
 from sheetsync.core.result import SyncResult

@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sheetsync.clock import Clock
+
 log = logging.getLogger(__name__)
 
 IANA_DNS_BOOTSTRAP = "https://data.iana.org/rdap/dns.json"
@@ -89,7 +91,7 @@ class BootstrapSource:
 
     def __init__(
         self,
-        clock: Callable[[], datetime],
+        clock: Clock,
         cache_dir: Path | None,
         refresh: bool = True,
         url: str = IANA_DNS_BOOTSTRAP,

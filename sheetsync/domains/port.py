@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from sheetsync.clock import Clock
 from sheetsync.core.model import DomainName, DomainVerdict, Verdict
 from sheetsync.core.names import InvalidDomain, normalize_domain
 from sheetsync.errors import ConfigError
-
-Clock = Callable[[], datetime]
 
 
 class DomainChecker(Protocol):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from sheetsync.clock import Clock
 from sheetsync.core.layout import locate
 from sheetsync.core.memory import Memory
 from sheetsync.core.model import (
@@ -39,7 +40,6 @@ from sheetsync.settings import Settings
 from sheetsync.sheets.port import SheetBackend
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 def run_sync(

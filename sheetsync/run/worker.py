@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sheetsync.clock import Clock
 from sheetsync.core.memory import AdvanceMemo, MemoryMemo, WorkerState, describe_error, failed
 from sheetsync.core.result import SyncResult
 from sheetsync.core.snapshot import SnapshotMemo, diff, snapshot_of
@@ -23,7 +24,7 @@ from sheetsync.errors import SheetsyncError
 from sheetsync.notify.port import Message, Notifier, NotifierError
 from sheetsync.notify.summary import failure_message, summary
 from sheetsync.run.reuse import PassMemo
-from sheetsync.run.sync import Clock, run_sync
+from sheetsync.run.sync import run_sync
 from sheetsync.settings import Settings
 from sheetsync.sheets.port import SheetBackend
 from sheetsync.state.sqlite import RunRecord, StateStore
