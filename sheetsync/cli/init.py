@@ -11,11 +11,11 @@ import click
 from sheetsync.cli.starter import (
     Answers,
     Backend,
-    ExistingFiles,
     render_config,
     render_env,
     write_new,
 )
+from sheetsync.errors import ExistingFiles
 from sheetsync.settings import DEFAULT_CONFIG, spreadsheet_key
 
 

@@ -19,10 +19,9 @@ from typing import Any, TypeVar
 from sheetsync.core.columns import SECRET_COLUMNS
 from sheetsync.core.layout import Layout
 from sheetsync.core.model import ClientRow, Code, EmailType, Finding
-from sheetsync.core.names import InvalidDomain, normalize_domain
+from sheetsync.core.names import normalize_domain
 from sheetsync.core.values import (
     CellValue,
-    Unparseable,
     parse_application,
     parse_email,
     parse_email_type,
@@ -31,6 +30,7 @@ from sheetsync.core.values import (
     parse_payment_method,
     text_of,
 )
+from sheetsync.errors import InvalidDomain, Unparseable
 
 Fingerprinter = Callable[[str, str], str]
 T = TypeVar("T")

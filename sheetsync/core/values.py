@@ -23,15 +23,12 @@ from sheetsync.core.model import (
     PaymentMethod,
     SheetDate,
 )
+from sheetsync.errors import Unparseable
 
 T = TypeVar("T")
 CellValue: TypeAlias = str | int | float | bool | datetime | date | time | None
 
 MANAGING_ACCOUNT_ADDRESS = "penzugy@sparrow.hu"
-
-
-class Unparseable(ValueError):
-    """The cell holds something, but not a value of the expected kind."""
 
 
 @lru_cache(maxsize=65536)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync.clock import Clock
+from sheetsync.errors import BootstrapError
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +27,6 @@ IANA_DNS_BOOTSTRAP = "https://data.iana.org/rdap/dns.json"
 CACHE_FILE = "rdap-dns-bootstrap.json"
 
 Fetch = Callable[[str], Awaitable[bytes]]  # URL → body; raises on any failure
-
-
-class BootstrapError(ValueError):
-    """The bootstrap document does not have RFC 9224's shape."""
 
 
 @dataclass(frozen=True)

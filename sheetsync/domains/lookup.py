@@ -9,8 +9,9 @@ from typing import Any
 
 from sheetsync.clock import Clock
 from sheetsync.core.model import DomainName, Verdict
-from sheetsync.core.names import InvalidDomain, normalize_domain
+from sheetsync.core.names import normalize_domain
 from sheetsync.domains.port import DomainChecker
+from sheetsync.errors import InvalidDomain
 
 
 @dataclass(frozen=True)

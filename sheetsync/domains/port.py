@@ -10,8 +10,8 @@ from typing import Protocol
 
 from sheetsync.clock import Clock
 from sheetsync.core.model import DomainName, DomainVerdict, Verdict
-from sheetsync.core.names import InvalidDomain, normalize_domain
-from sheetsync.errors import ConfigError
+from sheetsync.core.names import normalize_domain
+from sheetsync.errors import ConfigError, InvalidDomain
 
 
 class DomainChecker(Protocol):

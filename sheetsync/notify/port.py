@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 
-from sheetsync.errors import SheetsyncError
-
 TEXT_LIMIT = 3000  # Slack: characters in a section's text, and what we keep of `text`
 BLOCK_LIMIT = 50  # Slack: blocks in one message
 
@@ -23,14 +21,6 @@ class Message:
 
     def payload(self) -> dict[str, Any]:
         return {"text": (self.fallback or self.text)[:TEXT_LIMIT], "blocks": list(self.blocks)}
-
-
-class NotifierError(SheetsyncError):
-    """Delivery failed. `permanent`: retrying cannot help (e.g. a revoked webhook)."""
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
 
 
 class Notifier(Protocol):

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import SecretStr
 
-from sheetsync.notify.port import Message, NotifierError
+from sheetsync.errors import NotifierError
+from sheetsync.notify.port import Message
 from sheetsync.retry_after import retry_after_seconds
 
 log = logging.getLogger(__name__)

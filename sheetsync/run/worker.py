@@ -20,8 +20,8 @@ from sheetsync.core.memory import AdvanceMemo, MemoryMemo, WorkerState, describe
 from sheetsync.core.result import SyncResult
 from sheetsync.core.snapshot import SnapshotMemo, diff, snapshot_of
 from sheetsync.domains.port import DomainChecker
-from sheetsync.errors import SheetsyncError
-from sheetsync.notify.port import Message, Notifier, NotifierError
+from sheetsync.errors import NotifierError, SheetsyncError
+from sheetsync.notify.port import Message, Notifier
 from sheetsync.notify.summary import failure_message, summary
 from sheetsync.run.reuse import PassMemo
 from sheetsync.run.sync import run_sync

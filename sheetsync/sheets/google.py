@@ -30,7 +30,7 @@ from sheetsync.core.columns import header_key
 from sheetsync.core.layout import column_index, column_letter
 from sheetsync.core.plan import WriteOutcome, WritePlan
 from sheetsync.core.values import CellValue
-from sheetsync.errors import SheetAccessError
+from sheetsync.errors import GaveUp, SheetAccessError
 from sheetsync.sheets.google_errors import Target, api_message, classify, status_of, translate
 from sheetsync.sheets.guard import resolve, view_of_rows
 from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
@@ -38,7 +38,6 @@ from sheetsync.sheets.port import SheetSnapshot
 from sheetsync.sheets.retry import (
     DEFAULT_POLICY,
     REAL_TIME,
-    GaveUp,
     Pacer,
     RetryPolicy,
     call_with_retry,

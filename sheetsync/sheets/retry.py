@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from sheetsync.errors import GaveUp
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -38,16 +40,6 @@ class Transient:
 
     reason: str
     retry_after: float | None = None
-
-
-class GaveUp(Exception):
-    """Every attempt allowed by the policy failed transiently."""
-
-    def __init__(self, reason: str, attempts: int, elapsed: float) -> None:
-        self.reason = reason
-        self.attempts = attempts
-        self.elapsed = elapsed
-        super().__init__(f"{reason} (after {attempts} attempt(s) over {elapsed:.0f}s)")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from sheetsync.core.model import DomainVerdict, Verdict
 from sheetsync.core.plan import StatusCells
 from sheetsync.core.rows import Fingerprinter, hmac_fingerprinter
 from sheetsync.domains.port import CachedVerdict
-from sheetsync.errors import SheetsyncError
+from sheetsync.errors import StateError
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,6 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 KEEP_RUNS = 5000
 _KEY_CHECK = b"sheetsync fingerprint key check"
-
-
-class StateError(SheetsyncError):
-    """The state store cannot be used (e.g. written by a newer sheetsync)."""
 
 
 @dataclass(frozen=True)

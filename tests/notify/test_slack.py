@@ -17,7 +17,8 @@ from pydantic import SecretStr
 
 from sheetsync.core.model import Verdict
 from sheetsync.core.snapshot import snapshot_of
-from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT, Message, NotifierError
+from sheetsync.errors import NotifierError
+from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT, Message
 from sheetsync.notify.slack import SlackWebhookNotifier
 from sheetsync.notify.summary import summary
 from sheetsync.run.sync import run_sync
