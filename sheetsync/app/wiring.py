@@ -20,6 +20,7 @@ from sheetsync.notify.port import Notifier
 from sheetsync.notify.slack import SlackWebhookNotifier
 from sheetsync.ops.logs import register_secret
 from sheetsync.ops.metrics import Metrics, ObservedDomainChecker
+from sheetsync.retry import RetryPolicy
 from sheetsync.run.worker import Worker
 from sheetsync.settings import Settings, SheetSettings
 from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
@@ -27,7 +28,6 @@ from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
 from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
 from sheetsync.sheets.metadata_file import FileMetadataCache
 from sheetsync.sheets.port import SheetBackend
-from sheetsync.sheets.retry import RetryPolicy
 from sheetsync.sheets.workbook import WorkbookSheet
 from sheetsync.state.sqlite import SqliteStateStore
 

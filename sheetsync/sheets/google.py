@@ -31,17 +31,17 @@ from sheetsync.core.layout import column_index, column_letter
 from sheetsync.core.plan import WriteOutcome, WritePlan
 from sheetsync.core.values import CellValue
 from sheetsync.errors import GaveUp, SheetAccessError
-from sheetsync.sheets.google_errors import Target, api_message, classify, status_of, translate
-from sheetsync.sheets.guard import resolve, view_of_rows
-from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
-from sheetsync.sheets.port import SheetSnapshot
-from sheetsync.sheets.retry import (
+from sheetsync.retry import (
     DEFAULT_POLICY,
     REAL_TIME,
     Pacer,
     RetryPolicy,
     call_with_retry,
 )
+from sheetsync.sheets.google_errors import Target, api_message, classify, status_of, translate
+from sheetsync.sheets.guard import resolve, view_of_rows
+from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
+from sheetsync.sheets.port import SheetSnapshot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -19,8 +20,9 @@ from sheetsync.core.model import Verdict
 from sheetsync.core.snapshot import snapshot_of
 from sheetsync.errors import NotifierError
 from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT, Message
-from sheetsync.notify.slack import SlackWebhookNotifier
+from sheetsync.notify.slack import SLACK_POLICY, SlackWebhookNotifier
 from sheetsync.notify.summary import summary
+from sheetsync.retry import Pacer
 from sheetsync.run.sync import run_sync
 from sheetsync.testing import FakeClock
 from tests.support.worker_fixtures import CANARY, MONDAY_9, client, domains, settings, sheet
@@ -44,9 +46,11 @@ class Sleeps:
         return self.now
 
 
-def notifier(sleeps: Sleeps, **kwargs: Any) -> SlackWebhookNotifier:
+def notifier(sleeps: Sleeps, **policy: Any) -> SlackWebhookNotifier:
     return SlackWebhookNotifier(
-        SecretStr(URL), sleep=sleeps.sleep, monotonic=sleeps.monotonic, **kwargs
+        SecretStr(URL),
+        retry=replace(SLACK_POLICY, **policy),
+        pacer=Pacer(sleeps.sleep, sleeps.monotonic),
     )
 
 
@@ -121,8 +125,20 @@ def test_a_retry_after_beyond_the_time_budget_gives_up_without_waiting() -> None
     route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "600"}))
     sleeps = Sleeps()
     with pytest.raises(NotifierError):
-        notifier(sleeps, max_total_seconds=60).send(MESSAGE)
+        notifier(sleeps, max_total=60).send(MESSAGE)
     assert route.call_count == 1 and sleeps.waits == []
+
+
+@respx.mock
+def test_an_absurd_retry_after_gives_up_without_waiting_or_overflowing() -> None:
+    route = respx.post(URL).mock(
+        return_value=httpx.Response(503, headers={"Retry-After": "9" * 400})
+    )
+    sleeps = Sleeps()
+    with pytest.raises(NotifierError, match="HTTP 503") as caught:
+        notifier(sleeps).send(MESSAGE)
+    assert route.call_count == 1 and sleeps.waits == []
+    assert not caught.value.permanent
 
 
 @respx.mock

@@ -21,10 +21,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from sheetsync.cli.main import main
 from sheetsync.errors import TransientSheetError
+from sheetsync.retry import RetryPolicy
 from sheetsync.run.serve import Server
 from sheetsync.run.worker import PassOutcome, Worker
 from sheetsync.sheets.google import PROCESS_METADATA
-from sheetsync.sheets.retry import RetryPolicy
 from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemoryStateStore
 from tests.support.google_fake import (

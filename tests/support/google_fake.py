@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
 from sheetsync.core.layout import column_index, column_letter
+from sheetsync.retry import Pacer, RetryPolicy
 from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import SCOPES
-from sheetsync.sheets.retry import Pacer, RetryPolicy
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
