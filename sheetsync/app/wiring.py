@@ -18,8 +18,8 @@ from sheetsync.domains.port import (
 from sheetsync.errors import ConfigError
 from sheetsync.notify.port import Notifier
 from sheetsync.notify.slack import SlackWebhookNotifier
-from sheetsync.ops.logs import register_secret
 from sheetsync.ops.metrics import Metrics, ObservedDomainChecker
+from sheetsync.redaction import register_secret
 from sheetsync.retry import RetryPolicy
 from sheetsync.run.worker import Worker
 from sheetsync.settings import Settings, SheetSettings

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from sheetsync.errors import GaveUp, NotifierError
 from sheetsync.notify.port import Message
+from sheetsync.redaction import redact_logger, register_secret
 from sheetsync.retry import (
     REAL_TIME,
     Pacer,
@@ -28,25 +29,6 @@ from sheetsync.retry import (
 
 log = logging.getLogger(__name__)
 
-
-class _RedactSecrets(logging.Filter):
-    """httpx logs every request's URL at INFO; a webhook URL's path is its secret."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        text = record.getMessage()
-        if any(secret in text for secret in self.secrets):
-            for secret in sorted(self.secrets, key=len, reverse=True):
-                text = text.replace(secret, "<redacted>")
-            record.msg, record.args = text, None
-        return True
-
-
-_REDACT = _RedactSecrets()
-logging.getLogger("httpx").addFilter(_REDACT)
 REVOKED = (404, 410)
 # A summary can wait for the next pass: fewer tries and less time than a sheet request.
 SLACK_POLICY = RetryPolicy(max_attempts=4, max_total=60.0)
@@ -63,8 +45,10 @@ class SlackWebhookNotifier:
         pacer: Pacer = REAL_TIME,
     ) -> None:
         self._url = webhook_url
-        path = urlsplit(webhook_url.get_secret_value()).path
-        _REDACT.secrets.update(s for s in (webhook_url.get_secret_value(), path) if len(s) > 1)
+        # httpx logs each request's URL at INFO, maybe to a handler that is not ours.
+        register_secret(webhook_url.get_secret_value())
+        register_secret(urlsplit(webhook_url.get_secret_value()).path)
+        redact_logger("httpx")
         self._client = client or httpx.Client(timeout=timeout)
         self._retry = retry
         self._pacer = pacer
