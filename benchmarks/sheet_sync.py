@@ -28,6 +28,7 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.credentials import Credentials
 from gspread.utils import ValueRenderOption
 
+import sheetsync.core.text as text
 import sheetsync.core.values as values
 from sheetsync.core import names
 from sheetsync.core.layout import Layout, column_letter, locate
@@ -93,7 +94,7 @@ def synced_sheet(rows: int) -> list[list[Any]]:
 
 def clear_caches() -> None:
     """Forget what a long-running process would have memoized (a cold `sheetsync sync`)."""
-    for cached in (names.normalize_domain, values.fold, values.is_start_package):
+    for cached in (names.normalize_domain, text.loose_key, values.is_start_package):
         cached.cache_clear()
     values._valid_address.cache_clear()
 

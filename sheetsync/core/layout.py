@@ -10,7 +10,8 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sheetsync.core.columns import ColumnHeaders, StatusHeaders, header_key
+from sheetsync.core.columns import ColumnHeaders, StatusHeaders
+from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue, text_of
 from sheetsync.errors import SheetLayoutError
 
@@ -38,9 +39,9 @@ def locate(
     header_row: int = 0,
 ) -> Layout:
     """Raise SheetLayoutError when the client column is missing or a mapped header repeats."""
-    wanted = {header_key(h): k for k, h in columns.model_dump().items()}
-    owned = {header_key(h): k for k, h in status.model_dump().items()}
-    client_key = header_key(columns.client)
+    wanted = {loose_key(h): k for k, h in columns.model_dump().items()}
+    owned = {loose_key(h): k for k, h in status.model_dump().items()}
+    client_key = loose_key(columns.client)
     index = header_row - 1 if header_row else _find_header_row(rows, client_key)
     if index is None or index >= len(rows):
         raise SheetLayoutError(_missing_client_message(rows, columns.client))
@@ -51,7 +52,7 @@ def locate(
     labels: dict[str, str] = dict(columns.model_dump())
     status_labels: dict[str, str] = dict(status.model_dump())
     for col, header in enumerate(headers):
-        key = header_key(header)
+        key = loose_key(header)
         if key in wanted:
             target, names, name = found, labels, wanted[key]
         elif key in owned:
@@ -83,7 +84,7 @@ def locate(
 
 def _find_header_row(rows: Sequence[Sequence[CellValue]], client_key: str) -> int | None:
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(header_key(text_of(v) or "") == client_key for v in row):
+        if any(loose_key(text_of(v) or "") == client_key for v in row):
             return index
     return None
 

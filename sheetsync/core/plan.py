@@ -13,6 +13,7 @@ from operator import itemgetter
 
 from sheetsync.core.layout import Layout
 from sheetsync.core.model import RowEvaluation, Severity
+from sheetsync.core.text import name_key
 from sheetsync.core.texts import Texts, clip
 from sheetsync.core.values import CellValue, text_of
 
@@ -88,7 +89,7 @@ def render_status(evaluation: RowEvaluation, texts: Texts, layout: Layout) -> St
 
 
 def identity_from(cells: Sequence[CellValue]) -> Identity:
-    return tuple(" ".join((text_of(v) or "").casefold().split()) for v in cells)
+    return tuple(name_key(text_of(v) or "") for v in cells)
 
 
 def identity_of(cells: Sequence[CellValue], layout: Layout) -> Identity:

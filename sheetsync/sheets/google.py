@@ -26,9 +26,9 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
-from sheetsync.core.columns import header_key
 from sheetsync.core.layout import column_index, column_letter
 from sheetsync.core.plan import WriteOutcome, WritePlan
+from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue
 from sheetsync.errors import GaveUp, SheetAccessError
 from sheetsync.retry import (
@@ -281,7 +281,7 @@ class GoogleSheet:
                 raise SheetAccessError(f"{book.title!r} has no worksheet with cells")
             return book.grids[0]
         exact = [g for g in book.grids if g.title == self.worksheet]
-        loose = [g for g in book.grids if header_key(g.title) == header_key(self.worksheet)]
+        loose = [g for g in book.grids if loose_key(g.title) == loose_key(self.worksheet)]
         if exact or len(loose) == 1:
             return (exact or loose)[0]
         raise SheetAccessError(

@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sheetsync.core.columns import header_key
 from sheetsync.core.plan import Identity, WritePlan, identity_from
+from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue, text_of
 
 
@@ -54,8 +54,8 @@ def resolve(plan: WritePlan, fresh: GuardView) -> Resolution:
     def at(col: int) -> str:
         return header[col] if col < len(header) else ""
 
-    moved = [h for col, h in plan.expected_headers if header_key(at(col)) != header_key(h)]
-    taken = [h for col, h in plan.new_headers if at(col) and header_key(at(col)) != header_key(h)]
+    moved = [h for col, h in plan.expected_headers if loose_key(at(col)) != loose_key(h)]
+    taken = [h for col, h in plan.new_headers if at(col) and loose_key(at(col)) != loose_key(h)]
     if moved or taken:
         return Resolution(
             (), (), tuple(w.row for w in plan.rows),
