@@ -108,18 +108,11 @@ def _missing_client_message(rows: Sequence[Sequence[CellValue]], client_header: 
 
 
 def column_letter(index: int) -> str:
-    """0-based column index → A1 letters."""
+    """0-based column index → A1 letters, for messages. The core's only A1 helper (it may
+    not import gspread); the Google backend uses gspread's (`sheets.a1`)."""
     letters = ""
     index += 1
     while index:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def column_index(letters: str) -> int:
-    """A1 letters → 0-based column index (the inverse of `column_letter`)."""
-    index = 0
-    for letter in letters.upper():
-        index = index * 26 + ord(letter) - 64
-    return index - 1

@@ -13,8 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -26,7 +25,6 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
-from sheetsync.core.layout import column_index, column_letter
 from sheetsync.core.plan import WriteOutcome, WritePlan
 from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue
@@ -38,6 +36,7 @@ from sheetsync.retry import (
     RetryPolicy,
     call_with_retry,
 )
+from sheetsync.sheets.a1 import cell_runs, grid_size, quote_title
 from sheetsync.sheets.google_errors import Target, api_message, classify, status_of, translate
 from sheetsync.sheets.guard import resolve, view_of_rows
 from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
@@ -333,39 +332,6 @@ class GoogleSheet:
                     raise
                 log.debug("Google Sheets %s: HTTP %s %s", action, status_of(exc), api_message(exc))
             raise translate(exc, target, action) from exc
-
-
-def quote_title(title: str) -> str:
-    """A worksheet title as the sheet part of an A1 range."""
-    return "'" + title.replace("'", "''") + "'"
-
-
-def cell_runs(cells: Iterable[tuple[int, int, str]]) -> list[tuple[str, tuple[str, ...]]]:
-    """(row, 0-based column, text) cells as A1 ranges of horizontally adjacent cells."""
-    runs: list[tuple[int, int, list[str]]] = []
-    for row, col, text in sorted(cells):
-        if runs and runs[-1][0] == row and runs[-1][1] + len(runs[-1][2]) == col:
-            runs[-1][2].append(text)
-        else:
-            runs.append((row, col, [text]))
-    out = []
-    for row, col, texts in runs:
-        first = f"{column_letter(col)}{row}"
-        last = f"{column_letter(col + len(texts) - 1)}{row}"
-        out.append((first if first == last else f"{first}:{last}", tuple(texts)))
-    return out
-
-
-_RANGE_END = re.compile(r"!\$?[A-Z]+\$?1:\$?([A-Z]+)\$?(\d+)$")
-
-
-def grid_size(a1: str) -> tuple[int, int] | None:
-    """Rows and columns of the grid from the range the API echoes for a whole-sheet read
-    ('Tab'!A1:Z1000: the requested range clipped to the grid)."""
-    found = _RANGE_END.search(a1)
-    if not found:
-        return None
-    return int(found.group(2)), column_index(found.group(1)) + 1
 
 
 def _unknown_range(exc: APIError) -> bool:

@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
-from sheetsync.core.layout import column_index, column_letter
 from sheetsync.retry import Pacer, RetryPolicy
+from sheetsync.sheets.a1 import cell_a1, range_bounds
 from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import SCOPES
 
@@ -284,7 +284,7 @@ class FakeSheetsApi:
             if major == "COLUMNS":
                 grid = [list(col) for col in zip(*grid, strict=True)]
             values = _trim(grid)
-            echoed = f"{_quoted(sheet.title)}!{_a1(r1, c1)}:{_a1(r2, c2)}"
+            echoed = f"{_quoted(sheet.title)}!{cell_a1(r1, c1)}:{cell_a1(r2, c2)}"
             entry: dict[str, Any] = {"range": echoed, "majorDimension": major}
             if values:
                 entry["values"] = values
@@ -385,27 +385,12 @@ def _split_range(a1: str) -> tuple[str, str]:
     return title, rest[1:]
 
 
-_CELL = re.compile(r"^([A-Z]*)(\d*)$")
-
-
 def _bounds(cells: str, sheet: FakeWorksheet, a1: str) -> tuple[int, int, int, int]:
     """1-based rows and 0-based columns, inclusive; open ends reach the grid's edge."""
-    if not cells:
-        return 1, 0, sheet.row_count, sheet.col_count - 1
-    start, _, end = cells.partition(":")
-    end = end or start
-    m1, m2 = _CELL.match(start), _CELL.match(end)
-    if not m1 or not m2 or not (start and end):
-        raise _BadRequest(f"Unable to parse range: {a1}")
-    c1 = column_index(m1.group(1)) if m1.group(1) else 0
-    r1 = int(m1.group(2)) if m1.group(2) else 1
-    c2 = column_index(m2.group(1)) if m2.group(1) else sheet.col_count - 1
-    r2 = int(m2.group(2)) if m2.group(2) else sheet.row_count
-    return r1, c1, r2, c2
-
-
-def _a1(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
+    try:
+        return range_bounds(cells, sheet.row_count, sheet.col_count)
+    except ValueError:
+        raise _BadRequest(f"Unable to parse range: {a1}") from None
 
 
 def _quoted(title: str) -> str:
