@@ -125,7 +125,7 @@ class SheetsyncContender:
     def _worker(self) -> Worker:
         state = self.folder / "state.sqlite"
         metadata = FileMetadataCache(state.with_name(state.name + ".sheets.json"))
-        sheet = GoogleSheet(KEY, credentials(), worksheet=TITLE, metadata=metadata)
+        sheet = GoogleSheet(KEY, new_session(), metadata, worksheet=TITLE)
         self.server.redirect(sheet._http.session)
         store = SqliteStateStore(state)
         # A team channel to tell: its first pass reports, later ones only what is new.

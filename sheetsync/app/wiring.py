@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from google.auth.transport.requests import AuthorizedSession
 from pydantic import SecretStr
 
 from sheetsync.clock import Clock, utc_now
@@ -23,7 +24,7 @@ from sheetsync.redaction import register_secret
 from sheetsync.retry import RetryPolicy
 from sheetsync.run.worker import Worker
 from sheetsync.settings import Settings, SheetSettings
-from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
+from sheetsync.sheets.google import GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
 from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
 from sheetsync.sheets.metadata_file import FileMetadataCache
@@ -49,22 +50,23 @@ def google_sheet(
     sheet: SheetSettings,
     credentials: GoogleCredentials | None = None,
     observer: RequestObserver = NO_OBSERVER,
-    metadata: MetadataCache = PROCESS_METADATA,
+    metadata: MetadataCache | None = None,
 ) -> GoogleSheet:
-    """The Google backend; loads credentials (SheetAccessError naming the key file)."""
+    """The Google backend, with its own HTTP session and, unless given one, its own
+    metadata cache; loads credentials (SheetAccessError naming the key file)."""
     key = sheet.spreadsheet_key
     assert key is not None  # guaranteed by SheetSettings for the google backend
     loaded = credentials or load_credentials(sheet.credentials_file)
     return GoogleSheet(
         key,
-        loaded.credentials,
+        AuthorizedSession(loaded.credentials),  # type: ignore[no-untyped-call]
+        metadata or MetadataCache(),
         worksheet=sheet.worksheet,
         gid=sheet.worksheet_gid,
         account=loaded.account,
         timeout=sheet.timeout_seconds,
         retry=RetryPolicy(max_attempts=sheet.max_attempts, max_total=sheet.max_retry_seconds),
         observer=observer,
-        metadata=metadata,
     )
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import requests
-from google.auth.credentials import Credentials
 from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
@@ -75,7 +74,8 @@ class Book:
 
 
 class MetadataCache:
-    """Spreadsheet metadata by key, shared by every GoogleSheet of the process."""
+    """Spreadsheet metadata by key. Whoever builds the sheets decides how long it lives
+    and who shares it (the composition root: one per sheet, or a file per install)."""
 
     def __init__(self) -> None:
         self._books: dict[str, Book] = {}
@@ -89,9 +89,6 @@ class MetadataCache:
     def forget(self, key: str) -> None:
         self._books.pop(key, None)
 
-    def clear(self) -> None:
-        self._books.clear()
-
     def update_grid(self, key: str, grid: Grid) -> None:
         book = self._books.get(key)
         if book is not None:
@@ -99,16 +96,18 @@ class MetadataCache:
             self._books[key] = replace(book, grids=grids)
 
 
-PROCESS_METADATA = MetadataCache()
-
-
 class GoogleSheet:
-    """One worksheet of a Google spreadsheet, chosen by title or gid (else the first)."""
+    """One worksheet of a Google spreadsheet, chosen by title or gid (else the first).
+
+    Given its authorized HTTP session (connections and tokens are the caller's to
+    share) and the metadata cache it reads through; it keeps no state of its own
+    beyond the worksheet it resolved."""
 
     def __init__(
         self,
         spreadsheet_key: str,
-        credentials: Credentials,
+        session: AuthorizedSession,
+        metadata: MetadataCache,
         *,
         worksheet: str | None = None,
         gid: int | None = None,
@@ -116,14 +115,14 @@ class GoogleSheet:
         timeout: float = 30.0,
         retry: RetryPolicy = DEFAULT_POLICY,
         pacer: Pacer = REAL_TIME,
-        metadata: MetadataCache = PROCESS_METADATA,
         observer: RequestObserver = NO_OBSERVER,
     ) -> None:
         self.key = spreadsheet_key
         self.worksheet = worksheet
         self.gid = gid
         self.account = account
-        self._http = HTTPClient(credentials, session=AuthorizedSession(credentials))  # type: ignore[no-untyped-call]
+        # gspread only reads `auth` when it must build a session itself.
+        self._http = HTTPClient(session.credentials, session=session)
         self._http.set_timeout(timeout)
         self._retry = retry
         self._pacer = pacer

@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from google.auth.transport.requests import AuthorizedSession
 
 from sheetsync.core.values import CellValue, parse_date, parse_yes_no, text_of
 from sheetsync.sheets.a1 import cell_runs, grid_size, range_bounds
 from sheetsync.sheets.google import GoogleSheet, MetadataCache
 from sheetsync.sheets.port import SheetBackend
 from tests.support.google_fake import (
+    ACCOUNT,
     BATCH_GET,
     GET_META,
     KEY,
@@ -22,6 +24,7 @@ from tests.support.google_fake import (
     DateCell,
     FakeSheetsApi,
     api,
+    credentials,
     google_sheet,
 )
 from tests.support.sheet_contract import HEADER, ROWS, SheetBackendContract, plan_for
@@ -50,6 +53,26 @@ def _values_written(api: FakeSheetsApi) -> list[dict[str, Any]]:
         json.loads(r.body or b"{}") for r in api.requests if r.url and "values:batchUpdate" in r.url
     ]
     return [d for body in bodies for d in body["data"]]
+
+
+class CountingSession(AuthorizedSession):
+    def __init__(self) -> None:
+        super().__init__(credentials())  # type: ignore[no-untyped-call]
+        self.calls = 0
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return super().request(*args, **kwargs)
+
+
+def test_a_sheet_sends_every_request_through_the_session_it_is_given(
+    api: FakeSheetsApi,
+) -> None:
+    api.add_worksheet("Ügyfelek", ROWS)
+    session = CountingSession()
+    sheet = GoogleSheet(KEY, session, MetadataCache(), account=ACCOUNT)
+    assert sheet.read().rows[1][0] == "Alfa Kft."
+    assert session.calls == api.count() == 2  # metadata and values
 
 
 # -- budget -----------------------------------------------------------------------------

@@ -24,11 +24,12 @@ import requests
 import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
 from sheetsync.retry import Pacer, RetryPolicy
 from sheetsync.sheets.a1 import cell_a1, range_bounds
-from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
+from sheetsync.sheets.google import GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import SCOPES
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
@@ -503,11 +504,11 @@ def google_sheet(
 ) -> GoogleSheet:
     return GoogleSheet(
         kw.pop("key", api.key),
-        credentials(),
+        AuthorizedSession(credentials()),  # type: ignore[no-untyped-call]
+        kw.pop("metadata", MetadataCache()),
         account=ACCOUNT,
         retry=policy,
         pacer=(time or FakeTime()).pacer(),
-        metadata=kw.pop("metadata", MetadataCache()),
         **kw,
     )
 
@@ -515,7 +516,6 @@ def google_sheet(
 @pytest.fixture
 def api() -> Iterator[FakeSheetsApi]:
     fake = FakeSheetsApi()
-    PROCESS_METADATA.clear()  # sheets built by wiring share the process-wide cache
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         fake.install(rsps)
         yield fake
