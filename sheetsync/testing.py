@@ -16,7 +16,7 @@ from sheetsync.domains.port import CachedVerdict
 from sheetsync.notify.port import Message
 from sheetsync.sheets.guard import resolve, view_of_rows
 from sheetsync.sheets.port import SheetSnapshot, version_of
-from sheetsync.state.sqlite import RunRecord
+from sheetsync.state.port import RunRecord
 
 
 class InMemorySheet:

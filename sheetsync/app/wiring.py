@@ -10,12 +10,8 @@ from pydantic import SecretStr
 from sheetsync.clock import Clock, utc_now
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.checker import LiveDomainChecker, Progress
-from sheetsync.domains.port import (
-    DomainChecker,
-    FileDomainChecker,
-    OfflineDomainChecker,
-    VerdictCache,
-)
+from sheetsync.domains.offline import FileDomainChecker, OfflineDomainChecker
+from sheetsync.domains.port import DomainChecker, VerdictCache
 from sheetsync.errors import ConfigError
 from sheetsync.notify.port import Notifier
 from sheetsync.notify.slack import SlackWebhookNotifier
@@ -24,11 +20,10 @@ from sheetsync.redaction import register_secret
 from sheetsync.retry import RetryPolicy
 from sheetsync.run.worker import Worker
 from sheetsync.settings import Settings, SheetSettings
-from sheetsync.sheets.google import GoogleSheet, MetadataCache
+from sheetsync.sheets.google import NO_OBSERVER, GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
-from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
 from sheetsync.sheets.metadata_file import FileMetadataCache
-from sheetsync.sheets.port import SheetBackend
+from sheetsync.sheets.port import RequestObserver, SheetBackend
 from sheetsync.sheets.workbook import WorkbookSheet
 from sheetsync.state.sqlite import SqliteStateStore
 

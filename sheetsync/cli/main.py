@@ -37,7 +37,7 @@ from sheetsync.core.result import SyncResult
 from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
 from sheetsync.domains.lookup import NameCheck, check_names
 from sheetsync.errors import ConfigError, SheetsyncError
-from sheetsync.notify.port import ConsoleNotifier
+from sheetsync.notify.console import ConsoleNotifier
 from sheetsync.notify.summary import summary
 from sheetsync.ops.health import RUNS_CONSULTED, Health, assess
 from sheetsync.ops.metrics import Metrics

@@ -27,7 +27,7 @@ from sheetsync.run.reuse import PassMemo
 from sheetsync.run.sync import run_sync
 from sheetsync.settings import Settings
 from sheetsync.sheets.port import SheetBackend
-from sheetsync.state.sqlite import RunRecord, StateStore
+from sheetsync.state.port import RunRecord, StateStore
 
 log = logging.getLogger(__name__)
 

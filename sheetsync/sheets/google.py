@@ -38,8 +38,7 @@ from sheetsync.retry import (
 from sheetsync.sheets.a1 import cell_runs, grid_size, quote_title
 from sheetsync.sheets.google_errors import Target, api_message, classify, status_of, translate
 from sheetsync.sheets.guard import resolve, view_of_rows
-from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
-from sheetsync.sheets.port import SheetSnapshot
+from sheetsync.sheets.port import RequestObserver, SheetSnapshot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,6 +54,19 @@ METADATA_FIELDS = (
 )
 SERVICE = "google_sheets"  # the metrics label of this backend's requests
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{key}/edit#gid={gid}&range=A{row}"
+
+
+class NoObserver:
+    """Reports nowhere: a sheet built without metrics."""
+
+    def request(self, service: str, action: str, outcome: str) -> None:
+        pass
+
+    def retry(self, service: str, action: str) -> None:
+        pass
+
+
+NO_OBSERVER = NoObserver()
 
 
 @dataclass(frozen=True)
