@@ -12,27 +12,14 @@ from hypothesis import strategies as st
 from sheetsync.errors import GaveUp
 from sheetsync.retry import (
     RETRY_AFTER_CEILING,
-    Pacer,
     RetryPolicy,
     Transient,
     call_with_retry,
     retry_after_seconds,
 )
+from tests.support.pacing import FakeTime
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
-
-
-class FakeTime:
-    """A monotonic clock that moves only when slept on; jitter draws a fixed unit."""
-
-    def __init__(self, unit: float = 0.5) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-        self.pacer = Pacer(sleep=self.sleep, clock=lambda: self.now, unit=lambda: unit)
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def failing(*answers: BaseException | str) -> tuple[list[int], Callable[[], str]]:
@@ -64,7 +51,7 @@ def test_backoff_is_full_jitter_under_a_doubling_capped_ceiling() -> None:
 def test_a_transient_failure_then_success_returns_the_result_after_one_wait() -> None:
     time = FakeTime()
     calls, operation = failing(OSError("flaky"), "ok")
-    assert call_with_retry(operation, flaky(), RetryPolicy(), time.pacer) == "ok"
+    assert call_with_retry(operation, flaky(), RetryPolicy(), time.pacer()) == "ok"
     assert len(calls) == 2 and time.sleeps == [0.5]
 
 
@@ -72,7 +59,7 @@ def test_permanent_failures_propagate_unchanged_without_a_wait() -> None:
     time = FakeTime()
     calls, operation = failing(ValueError("permanent"))
     with pytest.raises(ValueError, match="permanent"):
-        call_with_retry(operation, flaky(), RetryPolicy(), time.pacer)
+        call_with_retry(operation, flaky(), RetryPolicy(), time.pacer())
     assert len(calls) == 1 and time.sleeps == []
 
 
@@ -85,7 +72,7 @@ def test_it_gives_up_at_the_attempt_bound_chained_to_the_last_failure() -> None:
             operation,
             flaky(),
             RetryPolicy(max_attempts=3),
-            time.pacer,
+            time.pacer(),
             on_retry=lambda: retried.append(1),
         )
     assert len(calls) == 3 and len(time.sleeps) == 2 and len(retried) == 2
@@ -97,7 +84,7 @@ def test_a_wait_past_the_total_budget_is_not_started() -> None:
     calls, operation = failing(OSError("throttled"))
     with pytest.raises(GaveUp):
         policy = RetryPolicy(max_attempts=10, max_total=60)
-        call_with_retry(operation, flaky(40), policy, time.pacer)
+        call_with_retry(operation, flaky(40), policy, time.pacer())
     assert len(calls) == 2 and time.sleeps == [40]  # a second 40 s would end at 80 s
 
 
@@ -106,7 +93,7 @@ def test_a_huge_server_wait_gives_up_at_once_instead_of_sleeping(asked: float) -
     time = FakeTime()
     calls, operation = failing(OSError("throttled"))
     with pytest.raises(GaveUp):
-        call_with_retry(operation, flaky(asked), RetryPolicy(), time.pacer)
+        call_with_retry(operation, flaky(asked), RetryPolicy(), time.pacer())
     assert len(calls) == 1 and time.sleeps == []
 
 

@@ -33,11 +33,11 @@ from tests.support.google_fake import (
     STRUCTURE_UPDATE,
     VALUES_UPDATE,
     FakeSheetsApi,
-    FakeTime,
     api,
     google_sheet,
     write_key_file,
 )
+from tests.support.pacing import FakeTime
 from tests.support.worker_fixtures import HEADERS, MONDAY_9, client, settings
 
 pytestmark = pytest.mark.slow  # a property or fault suite: `make quick` leaves it out

@@ -19,12 +19,12 @@ from tests.support.google_fake import (
     PRIVATE_KEY_CANARY,
     VALUES_UPDATE,
     FakeSheetsApi,
-    FakeTime,
     api,
     google_sheet,
     key_info,
     write_key_file,
 )
+from tests.support.pacing import FakeTime
 from tests.support.sheet_contract import ROWS, plan_for
 
 pytestmark = pytest.mark.slow  # a property or fault suite: `make quick` leaves it out

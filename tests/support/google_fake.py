@@ -27,10 +27,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
-from sheetsync.retry import Pacer, RetryPolicy
+from sheetsync.retry import RetryPolicy
 from sheetsync.sheets.a1 import cell_a1, range_bounds
 from sheetsync.sheets.google import GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import SCOPES
+from tests.support.pacing import FakeTime
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -479,21 +480,6 @@ def credentials() -> service_account.Credentials:
     return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
         info, scopes=list(SCOPES)
     )
-
-
-class FakeTime:
-    """A monotonic clock that moves only when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def pacer(self, unit: float = 0.5) -> Pacer:
-        return Pacer(sleep=self.sleep, clock=lambda: self.now, unit=lambda: unit)
 
 
 def google_sheet(
