@@ -41,8 +41,8 @@ def locate(
     """Raise SheetLayoutError when the client column is missing or a mapped header repeats."""
     wanted = {loose_key(h): k for k, h in columns.model_dump().items()}
     owned = {loose_key(h): k for k, h in status.model_dump().items()}
-    client_key = loose_key(columns.client)
-    index = header_row - 1 if header_row else _find_header_row(rows, client_key)
+    client_header = loose_key(columns.client)
+    index = header_row - 1 if header_row else _find_header_row(rows, client_header)
     if index is None or index >= len(rows):
         raise SheetLayoutError(_missing_client_message(rows, columns.client))
     headers = tuple(text_of(v) or "" for v in rows[index])
@@ -82,9 +82,9 @@ def locate(
     return Layout(index + 1, headers, found, found_status, tuple(appended), labels, status_labels)
 
 
-def _find_header_row(rows: Sequence[Sequence[CellValue]], client_key: str) -> int | None:
+def _find_header_row(rows: Sequence[Sequence[CellValue]], client_header: str) -> int | None:
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(loose_key(text_of(v) or "") == client_key for v in row):
+        if any(loose_key(text_of(v) or "") == client_header for v in row):
             return index
     return None
 
