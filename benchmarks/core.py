@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import sheetsync.core.text as text
 import sheetsync.core.values as values
 import sheetsync.run.sync as sync_module
 from sheetsync.core import names
@@ -52,7 +53,7 @@ class CoreRun:
 def clear_caches() -> None:
     for holder, name in (
         (names, "normalize_domain"),
-        (values, "fold"),
+        (text, "loose_key"),
         (values, "is_start_package"),
         (values, "_valid_address"),
     ):

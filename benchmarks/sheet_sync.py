@@ -26,11 +26,12 @@ from typing import Any
 import gspread
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.credentials import Credentials
-from gspread.utils import ValueRenderOption
+from gspread.utils import ValueRenderOption, rowcol_to_a1
 
+import sheetsync.core.text as text
 import sheetsync.core.values as values
 from sheetsync.core import names
-from sheetsync.core.layout import Layout, column_letter, locate
+from sheetsync.core.layout import Layout, locate
 from sheetsync.core.plan import StatusCells, plan_writes, render_status
 from sheetsync.core.rows import ephemeral_fingerprinter, parse_rows
 from sheetsync.core.rules import Context, evaluate
@@ -93,7 +94,7 @@ def synced_sheet(rows: int) -> list[list[Any]]:
 
 def clear_caches() -> None:
     """Forget what a long-running process would have memoized (a cold `sheetsync sync`)."""
-    for cached in (names.normalize_domain, values.fold, values.is_start_package):
+    for cached in (names.normalize_domain, text.loose_key, values.is_start_package):
         cached.cache_clear()
     values._valid_address.cache_clear()
 
@@ -124,7 +125,7 @@ class SheetsyncContender:
     def _worker(self) -> Worker:
         state = self.folder / "state.sqlite"
         metadata = FileMetadataCache(state.with_name(state.name + ".sheets.json"))
-        sheet = GoogleSheet(KEY, credentials(), worksheet=TITLE, metadata=metadata)
+        sheet = GoogleSheet(KEY, new_session(), metadata, worksheet=TITLE)
         self.server.redirect(sheet._http.session)
         store = SqliteStateStore(state)
         # A team channel to tell: its first pass reports, later ones only what is new.
@@ -183,7 +184,7 @@ class GspreadScript:
             if i == cap:
                 return written, True
             texts = _status_row(layout, status.get(write.row), stamp)
-            a1 = f"{column_letter(first)}{write.row}:{column_letter(last)}{write.row}"
+            a1 = f"{rowcol_to_a1(write.row, first + 1)}:{rowcol_to_a1(write.row, last + 1)}"
             ws.update(values=[texts], range_name=a1)
             written += len(texts)
         return written, False
@@ -220,7 +221,7 @@ class NoCodeFlow:
             first, last = min(layout.status.values()), max(layout.status.values())
             ws.update(
                 values=[texts],
-                range_name=f"{column_letter(first)}{number}:{column_letter(last)}{number}",
+                range_name=f"{rowcol_to_a1(number, first + 1)}:{rowcol_to_a1(number, last + 1)}",
             )
             written += len(texts)
         return written, False

@@ -3,7 +3,8 @@
 Real HTTP on 127.0.0.1 (HTTP/1.1 keep-alive, like Google), each API request held
 for `latency` seconds before it is answered, so every contender pays the same
 round trip. It runs in a child process so its CPU time and memory never count
-against the client being measured. Response shapes follow tests/google_fake.py:
+against the client being measured. Response shapes follow tests/support/google_fake.py
+(both parse ranges with `sheetsync.sheets.a1.range_bounds`):
 values with trailing empty cells and rows omitted, ranges echoed, errors as
 {"error": {...}}. Control endpoints under /_bench load a sheet and read counters.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import re
 import threading
 import time
 from collections import Counter
@@ -23,12 +23,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from sheetsync.core.layout import column_index, column_letter
+from sheetsync.sheets.a1 import cell_a1, range_bounds
 
 GOOGLE = "https://sheets.googleapis.com"
 KEY = "1BenchSpreadsheetKey_0123456789abcdefgh"
 TITLE = "Ügyfelek"
-_CELL = re.compile(r"^([A-Z]*)(\d*)$")
 
 
 class SheetState:
@@ -69,7 +68,7 @@ class SheetState:
             out.append(row)
         while out and not out[-1]:
             out.pop()
-        echoed = f"'{TITLE}'!{_a1(r1, c1)}:{_a1(r2, c2)}"
+        echoed = f"'{TITLE}'!{cell_a1(r1, c1)}:{cell_a1(r2, c2)}"
         entry: dict[str, Any] = {"range": echoed, "majorDimension": "ROWS"}
         if out:
             entry["values"] = out
@@ -92,22 +91,8 @@ class SheetState:
         cells[col] = value
 
     def _bounds(self, a1: str) -> tuple[int, int, int, int]:
-        _, _, cells = a1.rpartition("!") if "!" in a1 else ("", "", "")
-        if not cells:
-            return 1, 0, self.rows, self.cols - 1
-        start, _, end = cells.partition(":")
-        end = end or start
-        m1, m2 = _CELL.match(start.replace("$", "")), _CELL.match(end.replace("$", ""))
-        assert m1 and m2, a1
-        c1 = column_index(m1.group(1)) if m1.group(1) else 0
-        r1 = int(m1.group(2)) if m1.group(2) else 1
-        c2 = column_index(m2.group(1)) if m2.group(1) else self.cols - 1
-        r2 = int(m2.group(2)) if m2.group(2) else self.rows
-        return r1, c1, r2, c2
-
-
-def _a1(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
+        _, bang, cells = a1.rpartition("!")
+        return range_bounds(cells if bang else "", self.rows, self.cols)
 
 
 def make_handler(state: SheetState, latency: float) -> type[BaseHTTPRequestHandler]:

@@ -16,7 +16,7 @@ from sheetsync.notify.port import Message
 from sheetsync.sheets.guard import resolve, view_of_rows
 from sheetsync.sheets.port import SheetSnapshot
 from sheetsync.state.memory import MemoryStateStore
-from sheetsync.state.sqlite import RunRecord
+from sheetsync.state.port import RunRecord
 
 
 class InMemorySheet:

@@ -16,12 +16,14 @@ from datetime import datetime
 from typing import TextIO
 
 from sheetsync.app.doctor import Diagnosis, diagnose
-from sheetsync.app.wiring import domain_checker, notifier, state_store, utc_now, worker
+from sheetsync.app.wiring import domain_checker, notifier, state_store, worker
+from sheetsync.clock import Clock, utc_now
 from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
 from sheetsync.domains.checker import Progress
 from sheetsync.domains.lookup import NameCheck, check_names
 from sheetsync.errors import ConfigError
-from sheetsync.notify.port import ConsoleNotifier, Message, Notifier
+from sheetsync.notify.console import ConsoleNotifier
+from sheetsync.notify.port import Message, Notifier
 from sheetsync.notify.summary import summary
 from sheetsync.ops.health import RUNS_CONSULTED, Health, assess
 from sheetsync.ops.metrics import Metrics
@@ -29,7 +31,6 @@ from sheetsync.ops.observe import InstrumentedPass
 from sheetsync.ops.server import OpsServer
 from sheetsync.run.lock import SyncLock
 from sheetsync.run.serve import (
-    Clock,
     Server,
     build_trigger,
     office_hours,
@@ -40,7 +41,8 @@ from sheetsync.run.serve import (
 from sheetsync.run.worker import PassOutcome, Worker
 from sheetsync.settings import Settings, config_path, load_settings
 from sheetsync.state.memory import MemoryStateStore
-from sheetsync.state.sqlite import SqliteStateStore, StateStore
+from sheetsync.state.port import StateStore
+from sheetsync.state.sqlite import SqliteStateStore
 
 log = logging.getLogger("sheetsync")
 

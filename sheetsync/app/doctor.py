@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sheetsync.app.wiring import google_sheet, sheet_backend
-from sheetsync.core.columns import header_key
 from sheetsync.core.layout import Layout, column_letter, locate
+from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue
 from sheetsync.errors import SheetAccessError, SheetLayoutError
 from sheetsync.settings import Settings
@@ -162,6 +162,6 @@ def _unclaimed(layout: Layout) -> list[tuple[int, str]]:
 
 
 def _closest(expected: str, headers: list[tuple[int, str]]) -> tuple[int, str] | None:
-    keys = {header_key(h): (col, h) for col, h in headers}
-    found = difflib.get_close_matches(header_key(expected), list(keys), n=1, cutoff=0.75)
+    keys = {loose_key(h): (col, h) for col, h in headers}
+    found = difflib.get_close_matches(loose_key(expected), list(keys), n=1, cutoff=0.75)
     return keys[found[0]] if found else None

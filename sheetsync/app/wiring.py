@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from google.auth.transport.requests import AuthorizedSession
 from pydantic import SecretStr
 
+from sheetsync.clock import Clock, utc_now
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.checker import LiveDomainChecker, Progress
-from sheetsync.domains.port import (
-    DomainChecker,
-    FileDomainChecker,
-    OfflineDomainChecker,
-    VerdictCache,
-)
+from sheetsync.domains.offline import FileDomainChecker, OfflineDomainChecker
+from sheetsync.domains.port import DomainChecker, VerdictCache
 from sheetsync.errors import ConfigError
 from sheetsync.notify.port import Notifier
 from sheetsync.notify.slack import SlackWebhookNotifier
-from sheetsync.ops.logs import register_secret
 from sheetsync.ops.metrics import Metrics, ObservedDomainChecker
+from sheetsync.redaction import register_secret
+from sheetsync.retry import RetryPolicy
 from sheetsync.run.worker import Worker
 from sheetsync.settings import Settings, SheetSettings
-from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
+from sheetsync.sheets.google import NO_OBSERVER, GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
-from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
 from sheetsync.sheets.metadata_file import FileMetadataCache
-from sheetsync.sheets.port import SheetBackend
-from sheetsync.sheets.retry import RetryPolicy
+from sheetsync.sheets.port import RequestObserver, SheetBackend
 from sheetsync.sheets.workbook import WorkbookSheet
-from sheetsync.state.sqlite import SqliteStateStore, StateStore
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from sheetsync.state.port import StateStore
+from sheetsync.state.sqlite import SqliteStateStore
 
 
 def sheet_backend(settings: Settings, observer: RequestObserver = NO_OBSERVER) -> SheetBackend:
@@ -54,28 +46,29 @@ def google_sheet(
     sheet: SheetSettings,
     credentials: GoogleCredentials | None = None,
     observer: RequestObserver = NO_OBSERVER,
-    metadata: MetadataCache = PROCESS_METADATA,
+    metadata: MetadataCache | None = None,
 ) -> GoogleSheet:
-    """The Google backend; loads credentials (SheetAccessError naming the key file)."""
+    """The Google backend, with its own HTTP session and, unless given one, its own
+    metadata cache; loads credentials (SheetAccessError naming the key file)."""
     key = sheet.spreadsheet_key
     assert key is not None  # guaranteed by SheetSettings for the google backend
     loaded = credentials or load_credentials(sheet.credentials_file)
     return GoogleSheet(
         key,
-        loaded.credentials,
+        AuthorizedSession(loaded.credentials),  # type: ignore[no-untyped-call]
+        metadata or MetadataCache(),
         worksheet=sheet.worksheet,
         gid=sheet.worksheet_gid,
         account=loaded.account,
         timeout=sheet.timeout_seconds,
         retry=RetryPolicy(max_attempts=sheet.max_attempts, max_total=sheet.max_retry_seconds),
         observer=observer,
-        metadata=metadata,
     )
 
 
 def domain_checker(
     settings: Settings,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = utc_now,
     cache: VerdictCache | None = None,
     progress: Progress | None = None,
 ) -> DomainChecker:
@@ -135,7 +128,7 @@ def worker(
     notify: Notifier | None,
     metrics: Metrics | None = None,
     progress: Progress | None = None,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = utc_now,
 ) -> Worker:
     """The worker for `sync` and `serve`; live verdicts are cached in a SQLite state
     store (in the process otherwise). With `metrics`, API requests and domain verdicts

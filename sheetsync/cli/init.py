@@ -11,11 +11,11 @@ import click
 from sheetsync.cli.starter import (
     Answers,
     Backend,
-    ExistingFiles,
     render_config,
     render_env,
     write_new,
 )
+from sheetsync.errors import ExistingFiles
 
 # The same as `sheetsync.settings.DEFAULT_CONFIG` (a test keeps them equal): importing the
 # settings model here would load pydantic for every `sheetsync --help`.

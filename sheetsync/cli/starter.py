@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from sheetsync.errors import ExistingFiles
 
 Backend = Literal["workbook", "google"]
 
@@ -130,12 +131,6 @@ def render_env(a: Answers, config: Path) -> str:
     slack = "SHEETSYNC_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/…"
     lines.append(slack if a.slack else f"# {slack}")
     return "\n".join(lines) + "\n"
-
-
-class ExistingFiles(Exception):
-    def __init__(self, paths: Sequence[Path]) -> None:
-        self.paths = list(paths)
-        super().__init__(", ".join(str(p) for p in paths))
 
 
 def write_new(files: dict[Path, str], *, force: bool = False) -> None:

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sheetsync.core.values import fold
-
 
 class _Headers(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ColumnHeaders(_Headers):
-    """Header text of each input column. Matching ignores case, accents and spacing."""
+    """Header text of each input column. Matching ignores case, accents, spacing and a
+    trailing ':'."""
 
     client: str = "Ügyfél neve"
     contact: str = "Kapcsolattartó"
@@ -68,8 +67,3 @@ class Thresholds(_Headers):
     credential_changed_hours: float = Field(
         24, gt=0, description="How long a detected credential change stays in the status."
     )
-
-
-def header_key(header: str) -> str:
-    """How headers are compared: case, accents, spacing and a trailing ':' ignored."""
-    return fold(header).rstrip(":").strip()

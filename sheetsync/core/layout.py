@@ -10,7 +10,8 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sheetsync.core.columns import ColumnHeaders, StatusHeaders, header_key
+from sheetsync.core.columns import ColumnHeaders, StatusHeaders
+from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue, text_of
 from sheetsync.errors import SheetLayoutError
 
@@ -38,10 +39,10 @@ def locate(
     header_row: int = 0,
 ) -> Layout:
     """Raise SheetLayoutError when the client column is missing or a mapped header repeats."""
-    wanted = {header_key(h): k for k, h in columns.model_dump().items()}
-    owned = {header_key(h): k for k, h in status.model_dump().items()}
-    client_key = header_key(columns.client)
-    index = header_row - 1 if header_row else _find_header_row(rows, client_key)
+    wanted = {loose_key(h): k for k, h in columns.model_dump().items()}
+    owned = {loose_key(h): k for k, h in status.model_dump().items()}
+    client_header = loose_key(columns.client)
+    index = header_row - 1 if header_row else _find_header_row(rows, client_header)
     if index is None or index >= len(rows):
         raise SheetLayoutError(_missing_client_message(rows, columns.client))
     headers = tuple(text_of(v) or "" for v in rows[index])
@@ -51,7 +52,7 @@ def locate(
     labels: dict[str, str] = dict(columns.model_dump())
     status_labels: dict[str, str] = dict(status.model_dump())
     for col, header in enumerate(headers):
-        key = header_key(header)
+        key = loose_key(header)
         if key in wanted:
             target, names, name = found, labels, wanted[key]
         elif key in owned:
@@ -81,9 +82,9 @@ def locate(
     return Layout(index + 1, headers, found, found_status, tuple(appended), labels, status_labels)
 
 
-def _find_header_row(rows: Sequence[Sequence[CellValue]], client_key: str) -> int | None:
+def _find_header_row(rows: Sequence[Sequence[CellValue]], client_header: str) -> int | None:
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(header_key(text_of(v) or "") == client_key for v in row):
+        if any(loose_key(text_of(v) or "") == client_header for v in row):
             return index
     return None
 
@@ -107,18 +108,11 @@ def _missing_client_message(rows: Sequence[Sequence[CellValue]], client_header: 
 
 
 def column_letter(index: int) -> str:
-    """0-based column index → A1 letters."""
+    """0-based column index → A1 letters, for messages. The core's only A1 helper (it may
+    not import gspread); the Google backend uses gspread's (`sheets.a1`)."""
     letters = ""
     index += 1
     while index:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
-
-
-def column_index(letters: str) -> int:
-    """A1 letters → 0-based column index (the inverse of `column_letter`)."""
-    index = 0
-    for letter in letters.upper():
-        index = index * 26 + ord(letter) - 64
-    return index - 1

@@ -14,16 +14,7 @@ import idna
 from publicsuffixlist import PublicSuffixList
 
 from sheetsync.core.model import DomainName
-
-
-class InvalidDomain(ValueError):
-    """Not a registrable domain name. `reason` is a stable key, `suggestion` a fix."""
-
-    def __init__(self, reason: str, suggestion: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.suggestion = suggestion
-
+from sheetsync.errors import InvalidDomain
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://", re.IGNORECASE)
 # Dots UTS-46 maps to '.', typed from CJK or full-width keyboards.

@@ -13,12 +13,14 @@ from operator import itemgetter
 
 from sheetsync.core.layout import Layout
 from sheetsync.core.model import RowEvaluation, Severity
+from sheetsync.core.text import name_key
 from sheetsync.core.texts import Texts, clip
 from sheetsync.core.values import CellValue, text_of
 
 Identity = tuple[str, ...]
 
 STATUS_KEYS = ("stage", "next_step", "findings", "domain")
+IDENTITY_KEYS = ("client", "email", "domain")
 CELL_LIMIT = 50_000  # characters in one Google Sheets cell; a longer write is refused
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
@@ -87,14 +89,16 @@ def render_status(evaluation: RowEvaluation, texts: Texts, layout: Layout) -> St
     )
 
 
-def identity_from(cells: Sequence[CellValue]) -> Identity:
-    return tuple(" ".join((text_of(v) or "").casefold().split()) for v in cells)
+def identity_columns(layout: Layout) -> tuple[int | None, ...]:
+    """Where the cells that tell a row apart when rows move are: client name, e-mail,
+    domain (None: the column is absent). A `WritePlan` carries them to the guard read."""
+    return tuple(layout.columns.get(key) for key in IDENTITY_KEYS)
 
 
-def identity_of(cells: Sequence[CellValue], layout: Layout) -> Identity:
-    """The cells that tell a row apart when rows move: client name, e-mail, domain."""
-    picked = [_cell(cells, layout.columns.get(key)) for key in ("client", "email", "domain")]
-    return identity_from(picked)
+def row_identity(cells: Sequence[CellValue], columns: Sequence[int | None]) -> Identity:
+    """A row's identity, when planning and at the guard read alike: its cells in
+    `columns` (`identity_columns`), compared as names (`text.name_key`)."""
+    return tuple(name_key(text_of(_cell(cells, col)) or "") for col in columns)
 
 
 def plan_writes(
@@ -109,13 +113,14 @@ def plan_writes(
     writes = []
     identities = []
     stamp = texts.moment(now)
+    id_columns = identity_columns(layout)
     first = layout.header_row + 1
     columns = [layout.status[key] for key in STATUS_KEYS]
     as_written = itemgetter(*columns)
     width = max(columns) + 1
     for number in range(first, len(rows) + 1):
         cells = rows[number - 1]
-        identity = identity_of(cells, layout)
+        identity = row_identity(cells, id_columns)
         identities.append((number, identity))
         want = desired.get(number)
         if want is not None and len(cells) >= width and as_written(cells) == want.texts():
@@ -140,7 +145,7 @@ def plan_writes(
         header_row=layout.header_row,
         expected_headers=tuple(sorted((c, layout.headers[c]) for c in set(watched))),
         new_headers=tuple((layout.status[k], layout.status_labels[k]) for k in layout.appended),
-        identity_columns=tuple(layout.columns.get(k) for k in ("client", "email", "domain")),
+        identity_columns=id_columns,
         identities=tuple(identities),
         rows=tuple(writes),
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import tzinfo
@@ -19,10 +18,10 @@ from typing import Any, TypeVar
 from sheetsync.core.columns import SECRET_COLUMNS
 from sheetsync.core.layout import Layout
 from sheetsync.core.model import ClientRow, Code, EmailType, Finding
-from sheetsync.core.names import InvalidDomain, normalize_domain
+from sheetsync.core.names import normalize_domain
+from sheetsync.core.text import name_key
 from sheetsync.core.values import (
     CellValue,
-    Unparseable,
     parse_application,
     parse_email,
     parse_email_type,
@@ -31,6 +30,7 @@ from sheetsync.core.values import (
     parse_payment_method,
     text_of,
 )
+from sheetsync.errors import InvalidDomain, Unparseable
 
 Fingerprinter = Callable[[str, str], str]
 T = TypeVar("T")
@@ -48,12 +48,6 @@ def hmac_fingerprinter(key: bytes) -> Fingerprinter:
 def ephemeral_fingerprinter() -> Fingerprinter:
     """For runs without a state store: fingerprints comparable within one process only."""
     return hmac_fingerprinter(secrets.token_bytes(32))
-
-
-def client_key(name: str) -> str:
-    """Client names compare after NFC, case folding, trimming and collapsing spaces;
-    accents count."""
-    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
 def is_blank(row: Sequence[CellValue], layout: Layout) -> bool:
@@ -174,7 +168,7 @@ def history_keys(clients: Sequence[str | None]) -> list[str | None]:
         if client is None:
             keys.append(None)
             continue
-        base = client_key(client)
+        base = name_key(client)
         seen[base] += 1
         keys.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
     return keys

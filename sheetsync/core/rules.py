@@ -26,8 +26,8 @@ from sheetsync.core.model import (
     Stage,
     Verdict,
 )
-from sheetsync.core.rows import client_key
-from sheetsync.core.values import MANAGING_ACCOUNT_ADDRESS, fold, is_start_package
+from sheetsync.core.text import loose_key, name_key
+from sheetsync.core.values import MANAGING_ACCOUNT_ADDRESS, is_start_package
 
 MAX_LISTED_ROWS = 10  # rows named in a duplicate finding
 GMAIL_USERNAME_MAX = 30  # Gmail usernames are 6-30 characters
@@ -82,7 +82,7 @@ def needs_domain_check(row: ClientRow) -> bool:
 
 def suggested_address(client: str) -> str:
     """`Kovács Pékség Kft.` → `kovacspekseg.marketing@gmail.com` (Gmail's length limit kept)."""
-    text = re.sub(r"\be\.\s*v\.", " ev ", fold(client))
+    text = re.sub(r"\be\.\s*v\.", " ev ", loose_key(client))
     words = [w for w in re.split(r"[\s,]+", text) if w.strip(".") not in _LEGAL_FORMS]
     slug = re.sub(r"[^a-z0-9]", "", "".join(words))
     slug = slug[: GMAIL_USERNAME_MAX - len(CREATED_SUFFIX)] or "ugyfel"
@@ -106,7 +106,7 @@ def duplicates(rows: Sequence[ClientRow]) -> dict[int, list[Finding]]:
     by_domain: dict[str, list[int]] = defaultdict(list)
     for row in rows:
         if row.client:
-            by_client[client_key(row.client)].append(row.row)
+            by_client[name_key(row.client)].append(row.row)
         if row.domain:
             by_domain[row.domain.ascii].append(row.row)
     out: dict[int, list[Finding]] = defaultdict(list)

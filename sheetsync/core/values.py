@@ -7,7 +7,6 @@ empty cell, or raises `Unparseable` (which the row parser turns into a finding).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -23,23 +22,13 @@ from sheetsync.core.model import (
     PaymentMethod,
     SheetDate,
 )
+from sheetsync.core.text import loose_key
+from sheetsync.errors import Unparseable
 
 T = TypeVar("T")
 CellValue: TypeAlias = str | int | float | bool | datetime | date | time | None
 
 MANAGING_ACCOUNT_ADDRESS = "penzugy@sparrow.hu"
-
-
-class Unparseable(ValueError):
-    """The cell holds something, but not a value of the expected kind."""
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Case-, accent- and whitespace-insensitive form used for matching words."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.casefold().split())
 
 
 def text_of(value: CellValue) -> str | None:
@@ -66,7 +55,7 @@ def parse_yes_no(value: CellValue) -> bool | None:
     text = text_of(value)
     if text is None:
         return None
-    word = fold(text)
+    word = loose_key(text)
     if word in _YES:
         return True
     if word in _NO:
@@ -140,7 +129,7 @@ def _from_serial(serial: float, tz: tzinfo) -> SheetDate:
 def _from_match(match: re.Match[str], tz: tzinfo) -> SheetDate:
     parts = match.groupdict()
     if parts.get("mon") is not None:
-        month = _HU_MONTHS.get(fold(parts["mon"]))
+        month = _HU_MONTHS.get(loose_key(parts["mon"]))
         if month is None:
             raise Unparseable("date")
     else:
@@ -188,11 +177,11 @@ def parse_payment_method(value: CellValue) -> PaymentMethod | None:
 
 
 def _one_of(value: CellValue, words: Mapping[T, set[str]], kind: str) -> T | None:
-    """The key of `words` whose set holds the folded cell text."""
+    """The key of `words` whose set holds the cell text compared loosely."""
     text = text_of(value)
     if text is None:
         return None
-    word = fold(text).rstrip("!.")
+    word = loose_key(text).rstrip("!.")
     for key, accepted in words.items():
         if word in accepted:
             return key
@@ -277,5 +266,5 @@ def parse_managing_account(value: CellValue) -> ManagingAccount | None:
 @lru_cache(maxsize=4096)
 def is_start_package(package: str) -> bool:
     """`Start`, in any case, alone or with `csomag`/`package` around it."""
-    words = re.sub(r"[-:,.;]", " ", fold(package)).split()
+    words = re.sub(r"[-:,.;]", " ", loose_key(package)).split()
     return [w for w in words if w not in {"csomag", "package", "tarhely"}] == ["start"]

@@ -18,16 +18,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from sheetsync.clock import Clock
+from sheetsync.errors import BootstrapError
+
 log = logging.getLogger(__name__)
 
 IANA_DNS_BOOTSTRAP = "https://data.iana.org/rdap/dns.json"
 CACHE_FILE = "rdap-dns-bootstrap.json"
 
 Fetch = Callable[[str], Awaitable[bytes]]  # URL → body; raises on any failure
-
-
-class BootstrapError(ValueError):
-    """The bootstrap document does not have RFC 9224's shape."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class BootstrapSource:
 
     def __init__(
         self,
-        clock: Callable[[], datetime],
+        clock: Clock,
         cache_dir: Path | None,
         refresh: bool = True,
         url: str = IANA_DNS_BOOTSTRAP,

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from sheetsync.clock import Clock
 from sheetsync.core.model import DomainName, DomainVerdict, Verdict
 from sheetsync.domains import rdap, whois
 from sheetsync.domains.answer import Answer, unknown
@@ -29,7 +30,6 @@ from sheetsync.settings import DomainSettings
 from sheetsync.settings.sections import parse_host_port
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]  # (names done, names in all) as each name completes
 USER_AGENT = "sheetsync (domain availability check)"
 T = TypeVar("T")

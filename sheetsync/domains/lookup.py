@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sheetsync.clock import Clock
 from sheetsync.core.model import DomainName, Verdict
-from sheetsync.core.names import InvalidDomain, normalize_domain
+from sheetsync.core.names import normalize_domain
 from sheetsync.domains.port import DomainChecker
+from sheetsync.errors import InvalidDomain
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,7 @@ class NameCheck:
         }
 
 
-def check_names(
-    names: Sequence[str], checker: DomainChecker, clock: Callable[[], datetime]
-) -> list[NameCheck]:
+def check_names(names: Sequence[str], checker: DomainChecker, clock: Clock) -> list[NameCheck]:
     """Normalize each name, ask the checker about the valid ones (each once), and
     answer in the order typed. Invalid names are `invalid` with the reason key."""
     valid: dict[str, DomainName] = {}

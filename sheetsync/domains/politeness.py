@@ -9,6 +9,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from sheetsync.clock import Clock
+
 Sleep = Callable[[float], Awaitable[None]]
 WINDOW = timedelta(minutes=1)
 # The server counts a query when it arrives, by its own clock: a start exactly a minute
@@ -52,9 +54,7 @@ class RateWindow:
 class ServerGate:
     """One pass's view of one server (asyncio objects belong to one event loop)."""
 
-    def __init__(
-        self, window: RateWindow, concurrency: int, clock: Callable[[], datetime], sleep: Sleep
-    ) -> None:
+    def __init__(self, window: RateWindow, concurrency: int, clock: Clock, sleep: Sleep) -> None:
         self.window = window
         self.concurrency = asyncio.Semaphore(concurrency)
         self.down: str | None = None  # why the server was given up on this pass

@@ -15,7 +15,7 @@ import httpx
 
 from sheetsync.core.model import DomainName, Verdict
 from sheetsync.domains.answer import Answer, unknown
-from sheetsync.retry_after import retry_after_seconds
+from sheetsync.retry import retry_after_seconds
 
 RDAP_ACCEPT = "application/rdap+json, application/json;q=0.9"
 DEFAULT_BACKOFF = 2.0  # seconds, when a 5xx names no Retry-After

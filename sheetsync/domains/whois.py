@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sheetsync.core.model import DomainName, Verdict
 from sheetsync.domains.answer import Answer, unknown
+from sheetsync.retry import retry_after_seconds
 
 DEFAULT_PORT = 43
 MAX_ANSWER_BYTES = 64 * 1024
@@ -118,7 +119,9 @@ def interpret(
         return unknown("WHOIS answer was empty", details=server)
     if registry.throttled is not None and (m := registry.throttled.search(text)):
         return unknown(
-            f"WHOIS throttled: wait {m.group(1)} s", details=server, retry_after=float(m.group(1))
+            f"WHOIS throttled: wait {m.group(1)} s",
+            details=server,
+            retry_after=retry_after_seconds(m.group(1)),  # the same ceiling as HTTP's
         )
     if any(p.search(text) for p in registry.free):
         return Answer(Verdict.AVAILABLE, "WHOIS: no match", dict(server))

@@ -1,12 +1,13 @@
-"""The notifier boundary: a message (Block Kit + plain text) and who delivers it."""
+"""The notifier boundary: a message (Block Kit + plain text) and who delivers it.
+
+A notifier that cannot deliver raises `NotifierError` (sheetsync.errors).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
-
-from sheetsync.errors import SheetsyncError
+from typing import Any, Protocol
 
 TEXT_LIMIT = 3000  # Slack: characters in a section's text, and what we keep of `text`
 BLOCK_LIMIT = 50  # Slack: blocks in one message
@@ -25,26 +26,7 @@ class Message:
         return {"text": (self.fallback or self.text)[:TEXT_LIMIT], "blocks": list(self.blocks)}
 
 
-class NotifierError(SheetsyncError):
-    """Delivery failed. `permanent`: retrying cannot help (e.g. a revoked webhook)."""
-
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
 class Notifier(Protocol):
     def send(self, message: Message) -> None:
         """Deliver or raise NotifierError."""
         ...
-
-
-class ConsoleNotifier:
-    """Prints the plain-text summary: the channel when no webhook is configured."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-
-    def send(self, message: Message) -> None:
-        self._stream.write(message.text.rstrip("\n") + "\n")
-        self._stream.flush()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sheetsync.settings import HealthSettings
-from sheetsync.state.sqlite import RunRecord
+from sheetsync.state.port import RunRecord
 
 RUNS_CONSULTED = 500  # how far back the last success is looked for
 

@@ -1,22 +1,21 @@
 """Logging setup: JSON lines for log tools, readable text on a terminal, secrets redacted.
 
-Every line passes through `redact` whatever its format: known secret values (the
-webhook URL, registered when it is loaded) and anything shaped like a Slack webhook,
-a bearer token or a Google access token become `<redacted>`. HTTP and auth libraries
-are capped at WARNING whatever the level, because their debug output carries URLs
-and headers.
+Every line passes through `sheetsync.redaction.redact` whatever its format (known
+secret values and anything shaped like one become `<redacted>`). HTTP and auth
+libraries are capped at WARNING whatever the level, because their debug output carries
+URLs and headers.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
-import threading
 import traceback
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
+
+from sheetsync.redaction import redact
 
 LogFormat = Literal["json", "text", "auto"]
 LEVELS = ("debug", "info", "warning", "error")
@@ -35,46 +34,8 @@ QUIET_LIBRARIES = (
     "hpack",
     "h11",
 )
-REDACTED = "<redacted>"
-_PATTERNS = (
-    re.compile(r"https?://hooks\.slack(?:-gov)?\.com/\S+", re.IGNORECASE),
-    re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"\bya29\.[A-Za-z0-9._-]+"),  # Google OAuth access tokens
-    re.compile(
-        r"(?i)([\"']?(?:access_token|refresh_token|id_token|private_key|password)[\"']?\s*[:=]\s*[\"']?)"
-        r"[^\s\"',}]+"
-    ),
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
-)
 # Attributes every LogRecord has; anything else was passed with `extra=` and is a field.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
-
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-
-
-def register_secret(value: str) -> None:
-    """Never print `value` (e.g. the webhook URL once loaded) in any log line."""
-    value = value.strip()
-    if len(value) >= 8:  # shorter strings would redact ordinary words
-        with _secrets_lock:
-            _secrets.add(value)
-
-
-def redact(text: str) -> str:
-    with _secrets_lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    for pattern in _PATTERNS:
-        text = pattern.sub(_replacement, text)
-    return text
-
-
-def _replacement(found: re.Match[str]) -> str:
-    # Keep the label ("Bearer ", "access_token=") so the line still says what was there.
-    return (found.group(1) if found.lastindex else "") + REDACTED
 
 
 def fields_of(record: logging.LogRecord) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Prometheus metrics of the worker, in a registry of their own (never the global one).
 
-`Metrics` is also the `instrument.RequestObserver` the Google backend reports to, and
+`Metrics` is also the `sheets.port.RequestObserver` the Google backend reports to, and
 `ObservedDomainChecker` counts the verdicts of whichever checker it wraps.
 """
 

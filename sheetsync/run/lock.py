@@ -7,11 +7,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from sheetsync.errors import SheetsyncError
-
-
-class SyncBusy(SheetsyncError):
-    """Another sheetsync process is syncing with the same state store right now."""
+from sheetsync.errors import SyncBusy
 
 
 class SyncLock:

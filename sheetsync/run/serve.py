@@ -21,12 +21,12 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from sheetsync.clock import Clock
 from sheetsync.run.lock import SyncLock
 from sheetsync.settings import ScheduleSettings, parse_days
 
 log = logging.getLogger(__name__)
 Job = Callable[[], object]
-Clock = Callable[[], datetime]
 
 
 def schedule_zone(schedule: ScheduleSettings, default: str) -> ZoneInfo:

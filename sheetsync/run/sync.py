@@ -7,9 +7,10 @@ A sheet-level problem raises before anything is written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 
+from sheetsync.clock import Clock
 from sheetsync.core.layout import locate
 from sheetsync.core.memory import NO_MEMORY, Memory
 from sheetsync.core.model import (
@@ -32,7 +33,6 @@ from sheetsync.settings import Settings
 from sheetsync.sheets.port import SheetBackend
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 
 
 def run_sync(

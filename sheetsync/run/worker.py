@@ -15,18 +15,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sheetsync.clock import Clock
 from sheetsync.core.memory import WorkerState, advance, describe_error, failed, memory_of
 from sheetsync.core.result import SyncResult
 from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
 from sheetsync.domains.port import DomainChecker
-from sheetsync.errors import SheetsyncError
-from sheetsync.notify.port import Message, Notifier, NotifierError
+from sheetsync.errors import NotifierError, SheetsyncError
+from sheetsync.notify.port import Message, Notifier
 from sheetsync.notify.summary import failure_message, summary
 from sheetsync.run.steady import LastPass, ReadOnce
-from sheetsync.run.sync import Clock, run_sync
+from sheetsync.run.sync import run_sync
 from sheetsync.settings import Settings
 from sheetsync.sheets.port import SheetBackend
-from sheetsync.state.sqlite import RunRecord, StateStore
+from sheetsync.state.port import RunRecord, StateStore
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from sheetsync.core.columns import (  # re-exported with the sections
     ColumnHeaders,
     StatusHeaders,
     Thresholds,
-    header_key,
 )
+from sheetsync.core.text import loose_key
 from sheetsync.errors import ConfigError
 from sheetsync.settings.sections import (  # re-exported: `settings` is where callers look
     DomainSettings,
@@ -91,7 +91,7 @@ class Settings(BaseSettings):
             ("status_columns", self.status_columns),
         ):
             for key, header in headers.model_dump().items():
-                folded = header_key(header)
+                folded = loose_key(header)
                 if not folded:
                     raise ValueError(f"{section}.{key} is blank")
                 if folded in seen:
@@ -211,7 +211,6 @@ __all__ = [
     "StatusHeaders",
     "Thresholds",
     "config_path",
-    "header_key",
     "load_settings",
     "parse_days",
     "spreadsheet_key",

@@ -12,36 +12,32 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import requests
-from google.auth.credentials import Credentials
 from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import AuthorizedSession
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
-from sheetsync.core.columns import header_key
-from sheetsync.core.layout import column_index, column_letter
 from sheetsync.core.plan import WriteOutcome, WritePlan
+from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue
-from sheetsync.errors import SheetAccessError
-from sheetsync.sheets.google_errors import Target, api_message, classify, status_of, translate
-from sheetsync.sheets.guard import resolve, view_of_rows
-from sheetsync.sheets.instrument import NO_OBSERVER, RequestObserver
-from sheetsync.sheets.port import SheetSnapshot
-from sheetsync.sheets.retry import (
+from sheetsync.errors import GaveUp, SheetAccessError
+from sheetsync.retry import (
     DEFAULT_POLICY,
     REAL_TIME,
-    GaveUp,
     Pacer,
     RetryPolicy,
     call_with_retry,
 )
+from sheetsync.sheets.a1 import cell_runs, grid_size, quote_title
+from sheetsync.sheets.google_errors import Target, api_message, classify, status_of, translate
+from sheetsync.sheets.guard import resolve, view_of_rows
+from sheetsync.sheets.port import RequestObserver, SheetSnapshot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +53,19 @@ METADATA_FIELDS = (
 )
 SERVICE = "google_sheets"  # the metrics label of this backend's requests
 SHEET_URL = "https://docs.google.com/spreadsheets/d/{key}/edit#gid={gid}&range=A{row}"
+
+
+class NoObserver:
+    """Reports nowhere: a sheet built without metrics."""
+
+    def request(self, service: str, action: str, outcome: str) -> None:
+        pass
+
+    def retry(self, service: str, action: str) -> None:
+        pass
+
+
+NO_OBSERVER = NoObserver()
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,8 @@ class Book:
 
 
 class MetadataCache:
-    """Spreadsheet metadata by key, shared by every GoogleSheet of the process."""
+    """Spreadsheet metadata by key. Whoever builds the sheets decides how long it lives
+    and who shares it (the composition root: one per sheet, or a file per install)."""
 
     def __init__(self) -> None:
         self._books: dict[str, Book] = {}
@@ -90,9 +100,6 @@ class MetadataCache:
     def forget(self, key: str) -> None:
         self._books.pop(key, None)
 
-    def clear(self) -> None:
-        self._books.clear()
-
     def update_grid(self, key: str, grid: Grid) -> None:
         book = self._books.get(key)
         if book is not None:
@@ -100,16 +107,18 @@ class MetadataCache:
             self._books[key] = replace(book, grids=grids)
 
 
-PROCESS_METADATA = MetadataCache()
-
-
 class GoogleSheet:
-    """One worksheet of a Google spreadsheet, chosen by title or gid (else the first)."""
+    """One worksheet of a Google spreadsheet, chosen by title or gid (else the first).
+
+    Given its authorized HTTP session (connections and tokens are the caller's to
+    share) and the metadata cache it reads through; it keeps no state of its own
+    beyond the worksheet it resolved."""
 
     def __init__(
         self,
         spreadsheet_key: str,
-        credentials: Credentials,
+        session: AuthorizedSession,
+        metadata: MetadataCache,
         *,
         worksheet: str | None = None,
         gid: int | None = None,
@@ -117,14 +126,14 @@ class GoogleSheet:
         timeout: float = 30.0,
         retry: RetryPolicy = DEFAULT_POLICY,
         pacer: Pacer = REAL_TIME,
-        metadata: MetadataCache = PROCESS_METADATA,
         observer: RequestObserver = NO_OBSERVER,
     ) -> None:
         self.key = spreadsheet_key
         self.worksheet = worksheet
         self.gid = gid
         self.account = account
-        self._http = HTTPClient(credentials, session=AuthorizedSession(credentials))  # type: ignore[no-untyped-call]
+        # gspread only reads `auth` when it must build a session itself.
+        self._http = HTTPClient(session.credentials, session=session)
         self._http.set_timeout(timeout)
         self._retry = retry
         self._pacer = pacer
@@ -280,7 +289,7 @@ class GoogleSheet:
                 raise SheetAccessError(f"{book.title!r} has no worksheet with cells")
             return book.grids[0]
         exact = [g for g in book.grids if g.title == self.worksheet]
-        loose = [g for g in book.grids if header_key(g.title) == header_key(self.worksheet)]
+        loose = [g for g in book.grids if loose_key(g.title) == loose_key(self.worksheet)]
         if exact or len(loose) == 1:
             return (exact or loose)[0]
         raise SheetAccessError(
@@ -332,39 +341,6 @@ class GoogleSheet:
                     raise
                 log.debug("Google Sheets %s: HTTP %s %s", action, status_of(exc), api_message(exc))
             raise translate(exc, target, action) from exc
-
-
-def quote_title(title: str) -> str:
-    """A worksheet title as the sheet part of an A1 range."""
-    return "'" + title.replace("'", "''") + "'"
-
-
-def cell_runs(cells: Iterable[tuple[int, int, str]]) -> list[tuple[str, tuple[str, ...]]]:
-    """(row, 0-based column, text) cells as A1 ranges of horizontally adjacent cells."""
-    runs: list[tuple[int, int, list[str]]] = []
-    for row, col, text in sorted(cells):
-        if runs and runs[-1][0] == row and runs[-1][1] + len(runs[-1][2]) == col:
-            runs[-1][2].append(text)
-        else:
-            runs.append((row, col, [text]))
-    out = []
-    for row, col, texts in runs:
-        first = f"{column_letter(col)}{row}"
-        last = f"{column_letter(col + len(texts) - 1)}{row}"
-        out.append((first if first == last else f"{first}:{last}", tuple(texts)))
-    return out
-
-
-_RANGE_END = re.compile(r"!\$?[A-Z]+\$?1:\$?([A-Z]+)\$?(\d+)$")
-
-
-def grid_size(a1: str) -> tuple[int, int] | None:
-    """Rows and columns of the grid from the range the API echoes for a whole-sheet read
-    ('Tab'!A1:Z1000: the requested range clipped to the grid)."""
-    found = _RANGE_END.search(a1)
-    if not found:
-        return None
-    return int(found.group(2)), column_index(found.group(1)) + 1
 
 
 def _unknown_range(exc: APIError) -> bool:

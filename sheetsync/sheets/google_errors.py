@@ -14,9 +14,8 @@ import requests
 from google.auth.exceptions import RefreshError, TransportError
 from gspread.exceptions import APIError
 
-from sheetsync.errors import SheetAccessError, TransientSheetError
-from sheetsync.retry_after import retry_after_seconds
-from sheetsync.sheets.retry import GaveUp, Transient
+from sheetsync.errors import GaveUp, SheetAccessError, TransientSheetError
+from sheetsync.retry import Transient, retry_after_seconds
 
 
 @dataclass(frozen=True)

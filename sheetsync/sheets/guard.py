@@ -1,10 +1,10 @@
 """Decide where each planned status write lands after a fresh look at the sheet (pure).
 
-Rows are recognised by their identity (client name, e-mail, domain as typed,
-case- and space-insensitive). Rows sharing an identity are told apart by their
-order. A row whose identity occurs a different number of times than when it was
-read, or vanished, is skipped: the next sync picks it up. If the header row
-changed under the columns sheetsync uses, nothing is written.
+Rows are recognised by their identity (`plan.row_identity`, the function the plan
+used: client name, e-mail and domain compared as names). Rows sharing an identity
+are told apart by their order. A row whose identity occurs a different number of
+times than when it was read, or vanished, is skipped: the next sync picks it up. If
+the header row changed under the columns sheetsync uses, nothing is written.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sheetsync.core.columns import header_key
-from sheetsync.core.plan import Identity, WritePlan, identity_from
+from sheetsync.core.plan import Identity, WritePlan, row_identity
+from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue, text_of
 
 
@@ -38,14 +38,10 @@ def view_of_rows(rows: Sequence[Sequence[CellValue]], plan: WritePlan) -> GuardV
     """The guard view of a worksheet held as full rows (workbook, in-memory sheet)."""
     header = rows[plan.header_row - 1] if len(rows) >= plan.header_row else []
     identities = {
-        number: identity_from([_at(cells, col) for col in plan.identity_columns])
+        number: row_identity(cells, plan.identity_columns)
         for number, cells in enumerate(rows[plan.header_row :], start=plan.header_row + 1)
     }
     return GuardView(header=header, identities=identities)
-
-
-def _at(cells: Sequence[CellValue], col: int | None) -> CellValue:
-    return cells[col] if col is not None and col < len(cells) else None
 
 
 def resolve(plan: WritePlan, fresh: GuardView) -> Resolution:
@@ -54,8 +50,8 @@ def resolve(plan: WritePlan, fresh: GuardView) -> Resolution:
     def at(col: int) -> str:
         return header[col] if col < len(header) else ""
 
-    moved = [h for col, h in plan.expected_headers if header_key(at(col)) != header_key(h)]
-    taken = [h for col, h in plan.new_headers if at(col) and header_key(at(col)) != header_key(h)]
+    moved = [h for col, h in plan.expected_headers if loose_key(at(col)) != loose_key(h)]
+    taken = [h for col, h in plan.new_headers if at(col) and loose_key(at(col)) != loose_key(h)]
     if moved or taken:
         return Resolution(
             (), (), tuple(w.row for w in plan.rows),

@@ -2,7 +2,9 @@
 
 A backend reads the whole worksheet as values, and writes a `WritePlan` after a
 guard read of the header row and identity columns (see `guard.resolve`), so a
-status never lands in a row other than the one it was computed from.
+status never lands in a row other than the one it was computed from. A backend that
+speaks HTTP reports its requests and retries to a `RequestObserver` (metrics).
+Its errors are `SheetAccessError` and `TransientSheetError` (sheetsync.errors).
 """
 
 from __future__ import annotations
@@ -41,3 +43,12 @@ class SheetBackend(Protocol):
     def row_url(self, row: int) -> str | None:
         """A link to the row where the backend has one (Google Sheets), else None."""
         ...
+
+
+class RequestObserver(Protocol):
+    """Told about each HTTP request a backend makes, and each retry it decides on.
+    `outcome` is "ok", an HTTP status code, or "error"; labels stay few."""
+
+    def request(self, service: str, action: str, outcome: str) -> None: ...
+
+    def retry(self, service: str, action: str) -> None: ...

@@ -12,7 +12,7 @@ import secrets
 
 from sheetsync.core.memory import WorkerState
 from sheetsync.core.rows import Fingerprinter, hmac_fingerprinter
-from sheetsync.state.sqlite import RunRecord
+from sheetsync.state.port import RunRecord
 
 
 class MemoryStateStore:

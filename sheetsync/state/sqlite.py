@@ -2,9 +2,10 @@
 
 Kept: sync runs, per client row its last status, first-seen times of facts,
 secret-cell fingerprints (keyed HMAC; the key lives in a 0600 file beside the
-database, never in it) and recent credential changes, the domain verdict cache,
-and the last report sent. A state is saved in one transaction. A missing store
-is created and a corrupt one set aside and rebuilt, each with a warning.
+database, never in it) and recent credential changes, the domain verdict cache
+(`state.verdicts`, in the same file), and the last report sent. A state is saved in
+one transaction. A missing store is created and a corrupt one set aside and rebuilt,
+each with a warning.
 """
 
 from __future__ import annotations
@@ -17,20 +18,20 @@ import os
 import secrets
 import sqlite3
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from sheetsync.core.memory import Failure, RowMemory, WorkerState
-from sheetsync.core.model import DomainVerdict, Verdict
 from sheetsync.core.plan import StatusCells
 from sheetsync.core.rows import Fingerprinter, hmac_fingerprinter
-from sheetsync.domains.port import CachedVerdict
-from sheetsync.errors import SheetsyncError
+from sheetsync.errors import StateError
+from sheetsync.state.port import RunRecord
+from sheetsync.state.verdicts import SqliteVerdictCache
 
 log = logging.getLogger(__name__)
 
@@ -61,37 +62,6 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 KEEP_RUNS = 5000
 _KEY_CHECK = b"sheetsync fingerprint key check"
-
-
-class StateError(SheetsyncError):
-    """The state store cannot be used (e.g. written by a newer sheetsync)."""
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One sync attempt. `error_message` is only ever sheetsync's own (secret-free) text."""
-
-    started_at: datetime
-    finished_at: datetime
-    outcome: str  # "ok" | "failed"
-    rows: int = 0
-    cells_written: int = 0
-    counts: Mapping[str, int] = field(default_factory=dict)  # clients by stage
-    error_class: str | None = None
-    error_message: str | None = None
-
-
-class StateStore(Protocol):
-    def load(self) -> WorkerState: ...
-
-    def save(self, state: WorkerState, run: RunRecord | None = None) -> None:
-        """Replace the stored state (and add `run`) atomically: all or nothing."""
-        ...
-
-    @property
-    def fingerprint(self) -> Fingerprinter:
-        """Keyed fingerprints stable across restarts of this install."""
-        ...
 
 
 _ROW_TABLES = ("client_rows", "first_seen", "fingerprints", "credential_changes")
@@ -266,6 +236,12 @@ class SqliteStateStore:
             ]
 
     @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A connection inside one IMMEDIATE transaction, committed when the block ends."""
+        with self.connect() as db, _transaction(db):
+            yield db
+
+    @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection to a usable store: created, migrated, or rebuilt if corrupt."""
         if not self._checked:
@@ -327,77 +303,6 @@ class SqliteStateStore:
 
     def _key_check(self) -> str:
         return hmac.new(self._key, _KEY_CHECK, hashlib.sha256).hexdigest()[:16]
-
-
-# ascii, verdict, source, checked_at, reason, details, expires_at
-_VerdictRow = tuple[str, str, str, str | None, str | None, str, str]
-
-
-class SqliteVerdictCache:
-    """The `VerdictCache` port on the state store's `domain_verdicts` table: one
-    connection per call, whatever the number of names.
-
-    Every call reads the table, so another process's write is seen."""
-
-    def __init__(self, store: SqliteStateStore, names_per_query: int = 500) -> None:
-        self._store = store
-        self._names_per_query = names_per_query  # SQLite's smallest variable limit is 999
-
-    def get_many(self, ascii_names: Iterable[str], now: datetime) -> dict[str, DomainVerdict]:
-        names = list(dict.fromkeys(ascii_names))
-        if not names:
-            return {}
-        rows: list[_VerdictRow] = []
-        try:
-            with self._store.connect() as db:
-                for start in range(0, len(names), self._names_per_query):
-                    chunk = names[start : start + self._names_per_query]
-                    rows += db.execute(_select_verdicts(len(chunk)), chunk)
-        except sqlite3.Error as exc:
-            raise StateError(f"cannot read the state store {self._store.path}: {exc}") from None
-        return {row[0]: _verdict(row) for row in rows if now < _time(row[6])}
-
-    def put_many(self, verdicts: Iterable[CachedVerdict], now: datetime) -> None:
-        rows = [
-            (
-                name,
-                verdict.verdict.value,
-                verdict.source,
-                _iso(verdict.checked_at),
-                verdict.reason,
-                json.dumps(dict(verdict.details), ensure_ascii=False),
-                expires_at.isoformat(),
-            )
-            for name, verdict, expires_at in verdicts
-        ]
-        try:
-            with self._store.connect() as db, _transaction(db):
-                # julianday() reads the stored ISO times with their offsets; an unreadable
-                # one compares as NULL and stays.
-                db.execute(
-                    "DELETE FROM domain_verdicts WHERE julianday(expires_at) <= julianday(?)",
-                    (now.isoformat(),),
-                )
-                db.executemany(
-                    "INSERT OR REPLACE INTO domain_verdicts VALUES (?, ?, ?, ?, ?, ?, ?)", rows
-                )
-        except sqlite3.Error as exc:
-            raise StateError(f"cannot write the state store {self._store.path}: {exc}") from None
-
-
-def _select_verdicts(count: int) -> str:
-    marks = ", ".join("?" * count)
-    return (
-        "SELECT ascii, verdict, source, checked_at, reason, details, expires_at "
-        f"FROM domain_verdicts WHERE ascii IN ({marks})"  # only placeholders are formatted in
-    )
-
-
-def _verdict(row: _VerdictRow) -> DomainVerdict:
-    _, verdict, source, checked_at, reason, details, _ = row
-    return DomainVerdict(
-        Verdict(verdict), source, _maybe_time(checked_at), reason, json.loads(details)
-    )
 
 
 @contextmanager
@@ -551,4 +456,4 @@ def _failure_json(failure: Failure | None) -> str | None:
     return json.dumps(data, ensure_ascii=False)
 
 
-__all__: Sequence[str] = ["RunRecord", "SqliteStateStore", "SqliteVerdictCache", "StateStore"]
+__all__: Sequence[str] = ["SqliteStateStore"]

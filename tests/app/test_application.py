@@ -19,7 +19,8 @@ from sheetsync.app.application import Application
 from sheetsync.core.memory import WorkerState
 from sheetsync.ops.health import Health
 from sheetsync.settings import load_settings
-from sheetsync.state.sqlite import RunRecord, SqliteStateStore
+from sheetsync.state.port import RunRecord
+from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock
 from tests.support.builders import BUD, DONE, client, sheet_rows
 from tests.support.workbooks import read_workbook, write_config, write_workbook

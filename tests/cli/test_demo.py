@@ -13,7 +13,7 @@ import pytest
 from sheetsync.cli.main import main
 from sheetsync.core.memory import Memory
 from sheetsync.core.model import Code, Stage
-from sheetsync.domains.port import FileDomainChecker
+from sheetsync.domains.offline import FileDomainChecker
 from sheetsync.run.sync import run_sync
 from sheetsync.settings import load_settings
 from sheetsync.sheets.workbook import WorkbookSheet

@@ -41,6 +41,7 @@ LIGHT = {
     "sheetsync.errors",
     "sheetsync.ops",
     "sheetsync.ops.logs",
+    "sheetsync.redaction",
 }
 SCRIPT = Path(sys.executable).with_name("sheetsync")
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from gspread.utils import rowcol_to_a1
+from hypothesis import given
+from hypothesis import strategies as st
 
-from sheetsync.core.layout import column_index, column_letter, locate
+from sheetsync.core.layout import column_letter, locate
 from sheetsync.errors import SheetLayoutError
 from sheetsync.settings import ColumnHeaders, StatusHeaders
 
@@ -80,4 +83,8 @@ def test_existing_status_columns_are_reused_and_only_missing_ones_appended() -> 
 @pytest.mark.parametrize(("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ")])
 def test_column_letters(index: int, letters: str) -> None:
     assert column_letter(index) == letters
-    assert column_index(letters) == index
+
+
+@given(st.integers(min_value=0, max_value=20_000))
+def test_the_cores_column_letters_are_gspreads(index: int) -> None:
+    assert column_letter(index) == rowcol_to_a1(1, index + 1).removesuffix("1")

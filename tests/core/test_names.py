@@ -8,7 +8,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from sheetsync.core.names import InvalidDomain, normalize_domain
+from sheetsync.core.names import normalize_domain
+from sheetsync.errors import InvalidDomain
 
 HU_LETTERS = "abcdefghijklmnopqrstuvwxyzáéíóöőúüű0123456789-"
 

@@ -13,7 +13,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sheetsync.core import names
-from sheetsync.core.names import InvalidDomain, normalize_domain
+from sheetsync.core.names import normalize_domain
+from sheetsync.errors import InvalidDomain
 
 ASCII_LDH = "abcxyzABCXYZ0189-"
 BORDER = ASCII_LDH + "._" + "éßİ\u0131\u212a\uff21"  # Kelvin sign, full-width A, dotless i

@@ -8,10 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sheetsync.core.layout import locate
-from sheetsync.core.plan import STATUS_KEYS, StatusCells, plan_writes
+from sheetsync.core.plan import STATUS_KEYS, StatusCells, identity_columns, plan_writes
 from sheetsync.core.texts import Texts
 from sheetsync.core.values import text_of
 from sheetsync.settings import StatusHeaders
+from sheetsync.sheets.guard import view_of_rows
 from tests.support.builders import HEADERS, KEYS, NOW, sheet_rows
 
 TEXTS = ["Kész", " Kész ", "a\nb", "a\r\nb", "", 1, True, None]
@@ -60,3 +61,21 @@ def test_a_status_cell_is_written_exactly_when_its_text_differs(
         if changed:
             expected |= changed | {(number, layout.status["changed_at"])}
     assert written == expected
+
+
+identity_cell = st.one_of(
+    st.none(),
+    st.integers(-3, 3),
+    st.sampled_from(["Kovács", "Kova\u0301cs", " KOVÁCS ", "kovacs", "a@b.hu", "A@B.HU", ""]),
+)
+
+
+@given(st.lists(st.lists(identity_cell, max_size=len(KEYS)), max_size=6))
+def test_the_plan_and_the_guard_read_work_out_identities_with_one_function(
+    data: list[list[Any]],
+) -> None:
+    grid = [sheet_rows()[0], *data]
+    layout = locate(grid, HEADERS, StatusHeaders())
+    plan = plan_writes(grid, layout, {}, Texts("hu"), NOW)
+    assert plan.identity_columns == identity_columns(layout)
+    assert dict(plan.identities) == view_of_rows(grid, plan).identities

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from sheetsync.core.model import Application, EmailType, Flag, ManagingAccount, PaymentMethod
 from sheetsync.core.values import (
     CellValue,
-    Unparseable,
     is_start_package,
     parse_application,
     parse_date,
@@ -25,6 +24,7 @@ from sheetsync.core.values import (
     parse_yes_no,
     text_of,
 )
+from sheetsync.errors import Unparseable
 
 BUD = ZoneInfo("Europe/Budapest")
 

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from sheetsync.core.model import Code, Verdict
 from sheetsync.notify.slack import SlackWebhookNotifier
+from sheetsync.retry import Pacer
 from sheetsync.run.worker import PassOutcome, Worker
 from sheetsync.testing import InMemoryStateStore, InMemoryVerdictCache
 from tests.support.domain_servers import (
@@ -115,7 +116,7 @@ class Webhook:
         return SlackWebhookNotifier(
             SecretStr(WEBHOOK),
             client=httpx.Client(transport=httpx.MockTransport(self.handle)),
-            sleep=lambda seconds: None,
+            pacer=Pacer(sleep=lambda seconds: None),
         )
 
 

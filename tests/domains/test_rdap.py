@@ -96,6 +96,24 @@ def test_a_long_retry_after_is_not_waited_for_and_the_server_is_left_alone(
     assert time.slept == []
 
 
+@pytest.mark.parametrize("asked", ["9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_an_absurd_retry_after_is_unknown_and_pauses_the_server_without_overflowing(
+    tmp_path: Path, asked: str
+) -> None:
+    requests: list[httpx.Request] = []
+
+    def throttle(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(429, headers={"Retry-After": asked})
+
+    time = FakeTime()
+    checker = make_checker(live_settings(tmp_path), time, throttle)
+    names = [normalize_domain(f"pelda{i}.cz") for i in range(3)]
+    verdicts = checker.check(names)
+    assert all(v.verdict == Verdict.UNKNOWN for v in verdicts.values())
+    assert len(requests) == 1 and time.slept == []
+
+
 def test_server_errors_are_retried_a_bounded_number_of_times(tmp_path: Path) -> None:
     verdict, recorder = check_once(tmp_path, "server_error.json", max_attempts=3)
     assert verdict.verdict == Verdict.UNKNOWN

@@ -21,7 +21,8 @@ from sheetsync.core.model import DomainVerdict, Verdict
 from sheetsync.core.names import normalize_domain
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.port import VerdictCache
-from sheetsync.state.sqlite import SqliteStateStore, SqliteVerdictCache
+from sheetsync.state.sqlite import SqliteStateStore
+from sheetsync.state.verdicts import SqliteVerdictCache
 from sheetsync.testing import InMemoryVerdictCache
 from tests.support.domain_servers import FakeTime, live_settings, make_checker, rdap_fixture
 

@@ -11,6 +11,7 @@ import pytest
 from sheetsync.core.model import DomainVerdict, Verdict
 from sheetsync.core.names import normalize_domain
 from sheetsync.domains import whois
+from sheetsync.retry import RETRY_AFTER_CEILING
 from sheetsync.settings.sections import parse_host_port
 from tests.support.domain_servers import (
     HANG_UP,
@@ -186,3 +187,10 @@ def test_host_port_parsing(value: str, expected: tuple[str, int]) -> None:
 def test_host_port_parsing_rejects_nonsense(value: str) -> None:
     with pytest.raises(ValueError):
         parse_host_port(value)
+
+
+def test_a_throttle_asking_for_an_absurd_wait_is_held_to_the_retry_after_ceiling() -> None:
+    text = "-1: Still in grace period, wait " + "9" * 400 + " seconds\n"
+    answer = whois.interpret(text, whois.registry_for("eu"), EU, {})
+    assert answer.verdict == Verdict.UNKNOWN
+    assert answer.retry_after == RETRY_AFTER_CEILING

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -17,11 +18,13 @@ from pydantic import SecretStr
 
 from sheetsync.core.model import Verdict
 from sheetsync.core.snapshot import snapshot_of
-from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT, Message, NotifierError
-from sheetsync.notify.slack import SlackWebhookNotifier
+from sheetsync.errors import NotifierError
+from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT, Message
+from sheetsync.notify.slack import SLACK_POLICY, SlackWebhookNotifier
 from sheetsync.notify.summary import summary
 from sheetsync.run.sync import run_sync
 from sheetsync.testing import FakeClock
+from tests.support.pacing import FakeTime
 from tests.support.worker_fixtures import CANARY, MONDAY_9, client, domains, settings, sheet
 
 URL = "https://hooks.slack.test/services/T000/B000/SECRETTOKEN"
@@ -30,22 +33,11 @@ MESSAGE = Message(
 )
 
 
-class Sleeps:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def monotonic(self) -> float:
-        return self.now
-
-
-def notifier(sleeps: Sleeps, **kwargs: Any) -> SlackWebhookNotifier:
+def notifier(time: FakeTime, **policy: Any) -> SlackWebhookNotifier:
     return SlackWebhookNotifier(
-        SecretStr(URL), sleep=sleeps.sleep, monotonic=sleeps.monotonic, **kwargs
+        SecretStr(URL),
+        retry=replace(SLACK_POLICY, **policy),
+        pacer=time.pacer(),
     )
 
 
@@ -99,35 +91,47 @@ def test_429_is_retried_after_the_time_slack_asks_for() -> None:
     route = respx.post(URL).mock(
         side_effect=[httpx.Response(429, headers={"Retry-After": "7"}), httpx.Response(200)]
     )
-    sleeps = Sleeps()
-    notifier(sleeps).send(MESSAGE)
-    assert route.call_count == 2 and sleeps.waits == [7.0]
+    time = FakeTime()
+    notifier(time).send(MESSAGE)
+    assert route.call_count == 2 and time.sleeps == [7.0]
     assert json.loads(route.calls[0].request.content) == MESSAGE.payload()
 
 
 @respx.mock
 def test_server_errors_are_retried_a_bounded_number_of_times() -> None:
     route = respx.post(URL).mock(return_value=httpx.Response(503))
-    sleeps = Sleeps()
+    time = FakeTime()
     with pytest.raises(NotifierError) as caught:
-        notifier(sleeps, max_attempts=3).send(MESSAGE)
-    assert route.call_count == 3 and len(sleeps.waits) == 2
+        notifier(time, max_attempts=3).send(MESSAGE)
+    assert route.call_count == 3 and len(time.sleeps) == 2
     assert not caught.value.permanent
 
 
 @respx.mock
 def test_a_retry_after_beyond_the_time_budget_gives_up_without_waiting() -> None:
     route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "600"}))
-    sleeps = Sleeps()
+    time = FakeTime()
     with pytest.raises(NotifierError):
-        notifier(sleeps, max_total_seconds=60).send(MESSAGE)
-    assert route.call_count == 1 and sleeps.waits == []
+        notifier(time, max_total=60).send(MESSAGE)
+    assert route.call_count == 1 and time.sleeps == []
+
+
+@respx.mock
+def test_an_absurd_retry_after_gives_up_without_waiting_or_overflowing() -> None:
+    route = respx.post(URL).mock(
+        return_value=httpx.Response(503, headers={"Retry-After": "9" * 400})
+    )
+    time = FakeTime()
+    with pytest.raises(NotifierError, match="HTTP 503") as caught:
+        notifier(time).send(MESSAGE)
+    assert route.call_count == 1 and time.sleeps == []
+    assert not caught.value.permanent
 
 
 @respx.mock
 def test_network_errors_are_retried() -> None:
     route = respx.post(URL).mock(side_effect=[httpx.ConnectError("refused"), httpx.Response(200)])
-    notifier(Sleeps()).send(MESSAGE)
+    notifier(FakeTime()).send(MESSAGE)
     assert route.call_count == 2
 
 
@@ -137,7 +141,7 @@ def test_a_revoked_webhook_is_permanent_and_logged_once(
     status: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     route = respx.post(URL).mock(return_value=httpx.Response(status, text="no_service"))
-    slack = notifier(Sleeps())
+    slack = notifier(FakeTime())
     with caplog.at_level(logging.DEBUG):
         for _ in range(3):
             with pytest.raises(NotifierError) as caught:
@@ -152,7 +156,7 @@ def test_a_revoked_webhook_is_permanent_and_logged_once(
 def test_the_webhook_url_never_appears_in_logs_or_errors(caplog: pytest.LogCaptureFixture) -> None:
     respx.post(URL).mock(side_effect=httpx.ConnectTimeout(f"timed out talking to {URL}"))
     with caplog.at_level(logging.DEBUG), pytest.raises(NotifierError) as caught:
-        notifier(Sleeps(), max_attempts=2).send(MESSAGE)
+        notifier(FakeTime(), max_attempts=2).send(MESSAGE)
     assert "SECRETTOKEN" not in str(caught.value)
     assert "SECRETTOKEN" not in caplog.text
     assert "SECRETTOKEN" not in repr(SecretStr(URL))

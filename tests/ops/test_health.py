@@ -20,7 +20,8 @@ from sheetsync.ops.metrics import Metrics
 from sheetsync.ops.server import OpsServer
 from sheetsync.run.serve import window_opened
 from sheetsync.settings import HealthSettings, ScheduleSettings
-from sheetsync.state.sqlite import RunRecord, SqliteStateStore
+from sheetsync.state.port import RunRecord
+from sheetsync.state.sqlite import SqliteStateStore
 from tests.support.worker_fixtures import HEADERS, client
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

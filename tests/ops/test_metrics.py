@@ -16,7 +16,8 @@ from sheetsync.ops.observe import InstrumentedPass
 from sheetsync.run.worker import Worker
 from sheetsync.testing import InMemoryDomainChecker, InMemoryStateStore
 from tests.support import domain_servers
-from tests.support.google_fake import BATCH_GET, FakeSheetsApi, FakeTime, api, google_sheet
+from tests.support.google_fake import BATCH_GET, FakeSheetsApi, api, google_sheet
+from tests.support.pacing import FakeTime
 from tests.support.sheet_contract import ROWS
 from tests.support.worker_fixtures import MONDAY_9, client, domains, settings, sheet
 

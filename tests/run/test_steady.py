@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from sheetsync.core.model import Code, Verdict
 from sheetsync.core.snapshot import snapshot_of
-from sheetsync.notify.port import NotifierError
+from sheetsync.errors import NotifierError
 from sheetsync.settings import SlackSettings
-from sheetsync.state.sqlite import RunRecord, SqliteStateStore
+from sheetsync.state.port import RunRecord
+from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import InMemoryStateStore
 from tests.support import worker_fixtures as wf
 

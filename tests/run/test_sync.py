@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from sheetsync.core.model import DomainName, DomainVerdict, Verdict
@@ -123,6 +125,19 @@ def test_rows_moving_during_the_sync_keep_their_own_status() -> None:
         "Alfa": "5. Fizetés",
     }
     assert result.outcome.rows_skipped == (3,)  # Béta vanished: nothing written for it
+
+
+def test_a_name_retyped_in_another_unicode_form_during_the_sync_keeps_its_status() -> None:
+    composed = "Kovács Pékség Kft."
+    sheet = InMemorySheet(sheet_rows(client(CARD_UNPAID, client=composed)))
+
+    def colleague(s: InMemorySheet) -> None:  # pasted back from a Mac: decomposed accents
+        s.rows[1][0] = unicodedata.normalize("NFD", composed)
+
+    sheet.before_write = colleague
+    result = sync(sheet)
+    assert result.outcome.rows_skipped == ()
+    assert status_of(sheet, 2)["Állapot"] == "5. Fizetés"
 
 
 def test_staff_edits_to_other_cells_during_the_sync_survive() -> None:

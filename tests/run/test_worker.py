@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from sheetsync.core.model import Code, Verdict
-from sheetsync.errors import SheetAccessError, SheetLayoutError
-from sheetsync.notify.port import NotifierError
+from sheetsync.errors import NotifierError, SheetAccessError, SheetLayoutError
 from sheetsync.settings import SlackSettings
 from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock, InMemoryStateStore

@@ -21,10 +21,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from sheetsync.cli.main import main
 from sheetsync.errors import TransientSheetError
+from sheetsync.retry import RetryPolicy
 from sheetsync.run.serve import Server
 from sheetsync.run.worker import PassOutcome, Worker
-from sheetsync.sheets.google import PROCESS_METADATA
-from sheetsync.sheets.retry import RetryPolicy
 from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemoryStateStore
 from tests.support.google_fake import (
@@ -34,11 +33,11 @@ from tests.support.google_fake import (
     STRUCTURE_UPDATE,
     VALUES_UPDATE,
     FakeSheetsApi,
-    FakeTime,
     api,
     google_sheet,
     write_key_file,
 )
+from tests.support.pacing import FakeTime
 from tests.support.worker_fixtures import HEADERS, MONDAY_9, client, settings
 
 pytestmark = pytest.mark.slow  # a property or fault suite: `make quick` leaves it out
@@ -214,7 +213,6 @@ def test_the_cli_exits_1_with_one_line_when_the_sheet_stays_unreachable(
         f'[state]\npath = "{tmp_path / "state.sqlite"}"\n',
         encoding="utf-8",
     )
-    PROCESS_METADATA.clear()
     sheet_api.fail(BATCH_GET, 503, times=1)
     before = json.dumps(sheet_api.sheet.cells, default=str)
 

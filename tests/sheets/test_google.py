@@ -8,11 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from google.auth.transport.requests import AuthorizedSession
 
 from sheetsync.core.values import CellValue, parse_date, parse_yes_no, text_of
-from sheetsync.sheets.google import GoogleSheet, MetadataCache, cell_runs, grid_size
+from sheetsync.sheets.a1 import cell_runs, grid_size, range_bounds
+from sheetsync.sheets.google import GoogleSheet, MetadataCache
 from sheetsync.sheets.port import SheetBackend
 from tests.support.google_fake import (
+    ACCOUNT,
     BATCH_GET,
     GET_META,
     KEY,
@@ -21,6 +24,7 @@ from tests.support.google_fake import (
     DateCell,
     FakeSheetsApi,
     api,
+    credentials,
     google_sheet,
 )
 from tests.support.sheet_contract import HEADER, ROWS, SheetBackendContract, plan_for
@@ -49,6 +53,26 @@ def _values_written(api: FakeSheetsApi) -> list[dict[str, Any]]:
         json.loads(r.body or b"{}") for r in api.requests if r.url and "values:batchUpdate" in r.url
     ]
     return [d for body in bodies for d in body["data"]]
+
+
+class CountingSession(AuthorizedSession):
+    def __init__(self) -> None:
+        super().__init__(credentials())  # type: ignore[no-untyped-call]
+        self.calls = 0
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return super().request(*args, **kwargs)
+
+
+def test_a_sheet_sends_every_request_through_the_session_it_is_given(
+    api: FakeSheetsApi,
+) -> None:
+    api.add_worksheet("Ügyfelek", ROWS)
+    session = CountingSession()
+    sheet = GoogleSheet(KEY, session, MetadataCache(), account=ACCOUNT)
+    assert sheet.read().rows[1][0] == "Alfa Kft."
+    assert session.calls == api.count() == 2  # metadata and values
 
 
 # -- budget -----------------------------------------------------------------------------
@@ -311,3 +335,26 @@ def test_the_grid_size_is_read_from_the_echoed_range(
     echoed: str, size: tuple[int, int] | None
 ) -> None:
     assert grid_size(echoed) == size
+
+
+@pytest.mark.parametrize(
+    ("cells", "bounds"),
+    [
+        ("", (1, 0, 100, 9)),
+        ("B2:D5", (2, 1, 5, 3)),
+        ("B2:D", (2, 1, 100, 3)),
+        ("A:A", (1, 0, 100, 0)),
+        ("$C$5", (5, 2, 5, 2)),
+        ("AA10:AB", (10, 26, 100, 27)),
+    ],
+)
+def test_range_bounds_reach_the_grid_edge_for_open_ends(
+    cells: str, bounds: tuple[int, int, int, int]
+) -> None:
+    assert range_bounds(cells, rows=100, cols=10) == bounds
+
+
+@pytest.mark.parametrize("cells", ["1A", "A0", "A1:B2:C3", "Ä1"])
+def test_range_bounds_refuse_what_is_not_a1(cells: str) -> None:
+    with pytest.raises(ValueError, match="not an A1 range"):
+        range_bounds(cells, rows=100, cols=10)

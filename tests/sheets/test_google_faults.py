@@ -10,14 +10,8 @@ import pytest
 import requests
 
 from sheetsync.errors import SheetAccessError, TransientSheetError
-from sheetsync.retry_after import retry_after_seconds
+from sheetsync.retry import RetryPolicy
 from sheetsync.sheets.google_auth import load_credentials
-from sheetsync.sheets.retry import (
-    Pacer,
-    RetryPolicy,
-    Transient,
-    call_with_retry,
-)
 from tests.support.google_fake import (
     ACCOUNT,
     BATCH_GET,
@@ -25,12 +19,12 @@ from tests.support.google_fake import (
     PRIVATE_KEY_CANARY,
     VALUES_UPDATE,
     FakeSheetsApi,
-    FakeTime,
     api,
     google_sheet,
     key_info,
     write_key_file,
 )
+from tests.support.pacing import FakeTime
 from tests.support.sheet_contract import ROWS, plan_for
 
 pytestmark = pytest.mark.slow  # a property or fault suite: `make quick` leaves it out
@@ -194,55 +188,6 @@ def test_the_key_file_comes_from_the_setting_else_the_environment(tmp_path: Path
     assert from_env.account == ACCOUNT and from_env.source == str(key)
     with pytest.raises(SheetAccessError, match="GOOGLE_APPLICATION_CREDENTIALS"):
         load_credentials(None, environ={"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "x")})
-
-
-# -- the policy itself ------------------------------------------------------------------
-
-
-def test_backoff_is_full_jitter_under_a_doubling_capped_ceiling() -> None:
-    policy = RetryPolicy(base_delay=1, max_delay=8)
-    assert [policy.wait(n, 1.0, None) for n in range(1, 7)] == [1, 2, 4, 8, 8, 8]
-    assert policy.wait(3, 0.0, None) == 0
-    assert policy.wait(1, 0.5, 30) == 30
-
-
-def test_permanent_failures_are_not_retried() -> None:
-    time = FakeTime()
-    calls = []
-
-    def operation() -> None:
-        calls.append(1)
-        raise ValueError("permanent")
-
-    with pytest.raises(ValueError):
-        call_with_retry(operation, lambda e: None, RetryPolicy(), time.pacer())
-    assert len(calls) == 1 and time.sleeps == []
-
-
-def test_a_transient_failure_then_success_returns_the_result() -> None:
-    time = FakeTime()
-    answers = iter([OSError("flaky"), "ok"])
-
-    def operation() -> str:
-        answer = next(answers)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    result = call_with_retry(
-        operation, lambda e: Transient("flaky"), RetryPolicy(), Pacer(time.sleep, lambda: time.now)
-    )
-    assert result == "ok" and len(time.sleeps) == 1
-
-
-def test_retry_after_accepts_seconds_and_http_dates() -> None:
-    from datetime import UTC, datetime
-
-    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
-    assert retry_after_seconds("30") == 30
-    assert retry_after_seconds("Thu, 01 Jan 2026 12:00:10 GMT", now) == 10
-    assert retry_after_seconds("soon") is None
-    assert retry_after_seconds(None) is None
 
 
 def test_a_write_refused_with_503_once_is_sent_again_unchanged(sheet_api: FakeSheetsApi) -> None:

@@ -26,7 +26,8 @@ from sheetsync.cli.main import main
 from sheetsync.core.model import Verdict
 from sheetsync.core.names import normalize_domain
 from sheetsync.domains.checker import LiveDomainChecker
-from sheetsync.state.sqlite import SqliteStateStore, StateError
+from sheetsync.errors import StateError
+from sheetsync.state.sqlite import SqliteStateStore
 from tests.support.domain_servers import FakeTime, live_settings, make_checker, rdap_fixture
 from tests.support.workbooks import read_workbook, write_workbook
 from tests.support.worker_fixtures import HEADERS, Rig, cell, client, sheet

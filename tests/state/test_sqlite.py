@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from sheetsync.core.memory import Failure, RowMemory, WorkerState
 from sheetsync.core.model import DomainVerdict, Verdict
 from sheetsync.core.plan import StatusCells
-from sheetsync.state.sqlite import SCHEMA_VERSION, RunRecord, SqliteStateStore, StateError
+from sheetsync.errors import StateError
+from sheetsync.state.port import RunRecord
+from sheetsync.state.sqlite import SCHEMA_VERSION, SqliteStateStore
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

@@ -24,12 +24,14 @@ import requests
 import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
-from sheetsync.core.layout import column_index, column_letter
-from sheetsync.sheets.google import PROCESS_METADATA, GoogleSheet, MetadataCache
+from sheetsync.retry import RetryPolicy
+from sheetsync.sheets.a1 import cell_a1, range_bounds
+from sheetsync.sheets.google import GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import SCOPES
-from sheetsync.sheets.retry import Pacer, RetryPolicy
+from tests.support.pacing import FakeTime
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
@@ -284,7 +286,7 @@ class FakeSheetsApi:
             if major == "COLUMNS":
                 grid = [list(col) for col in zip(*grid, strict=True)]
             values = _trim(grid)
-            echoed = f"{_quoted(sheet.title)}!{_a1(r1, c1)}:{_a1(r2, c2)}"
+            echoed = f"{_quoted(sheet.title)}!{cell_a1(r1, c1)}:{cell_a1(r2, c2)}"
             entry: dict[str, Any] = {"range": echoed, "majorDimension": major}
             if values:
                 entry["values"] = values
@@ -385,27 +387,12 @@ def _split_range(a1: str) -> tuple[str, str]:
     return title, rest[1:]
 
 
-_CELL = re.compile(r"^([A-Z]*)(\d*)$")
-
-
 def _bounds(cells: str, sheet: FakeWorksheet, a1: str) -> tuple[int, int, int, int]:
     """1-based rows and 0-based columns, inclusive; open ends reach the grid's edge."""
-    if not cells:
-        return 1, 0, sheet.row_count, sheet.col_count - 1
-    start, _, end = cells.partition(":")
-    end = end or start
-    m1, m2 = _CELL.match(start), _CELL.match(end)
-    if not m1 or not m2 or not (start and end):
-        raise _BadRequest(f"Unable to parse range: {a1}")
-    c1 = column_index(m1.group(1)) if m1.group(1) else 0
-    r1 = int(m1.group(2)) if m1.group(2) else 1
-    c2 = column_index(m2.group(1)) if m2.group(1) else sheet.col_count - 1
-    r2 = int(m2.group(2)) if m2.group(2) else sheet.row_count
-    return r1, c1, r2, c2
-
-
-def _a1(row: int, col: int) -> str:
-    return f"{column_letter(col)}{row}"
+    try:
+        return range_bounds(cells, sheet.row_count, sheet.col_count)
+    except ValueError:
+        raise _BadRequest(f"Unable to parse range: {a1}") from None
 
 
 def _quoted(title: str) -> str:
@@ -495,21 +482,6 @@ def credentials() -> service_account.Credentials:
     )
 
 
-class FakeTime:
-    """A monotonic clock that moves only when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def pacer(self, unit: float = 0.5) -> Pacer:
-        return Pacer(sleep=self.sleep, clock=lambda: self.now, unit=lambda: unit)
-
-
 def google_sheet(
     api: FakeSheetsApi,
     time: FakeTime | None = None,
@@ -518,11 +490,11 @@ def google_sheet(
 ) -> GoogleSheet:
     return GoogleSheet(
         kw.pop("key", api.key),
-        credentials(),
+        AuthorizedSession(credentials()),  # type: ignore[no-untyped-call]
+        kw.pop("metadata", MetadataCache()),
         account=ACCOUNT,
         retry=policy,
         pacer=(time or FakeTime()).pacer(),
-        metadata=kw.pop("metadata", MetadataCache()),
         **kw,
     )
 
@@ -530,7 +502,6 @@ def google_sheet(
 @pytest.fixture
 def api() -> Iterator[FakeSheetsApi]:
     fake = FakeSheetsApi()
-    PROCESS_METADATA.clear()  # sheets built by wiring share the process-wide cache
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         fake.install(rsps)
         yield fake

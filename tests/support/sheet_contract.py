@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sheetsync.core.plan import RowWrite, WritePlan, identity_from
+from sheetsync.core.plan import RowWrite, WritePlan, row_identity
 from sheetsync.core.values import CellValue
 from sheetsync.sheets.port import SheetBackend
 
@@ -27,8 +27,7 @@ def plan_for(
     new_headers: tuple[tuple[int, str], ...] = (),
 ) -> WritePlan:
     identities = tuple(
-        (n, identity_from([r[c] if c < len(r) else None for c in IDENTITY_COLUMNS]))
-        for n, r in enumerate(rows[1:], start=2)
+        (n, row_identity(r, IDENTITY_COLUMNS)) for n, r in enumerate(rows[1:], start=2)
     )
     by_row = dict(identities)
     return WritePlan(

@@ -10,7 +10,7 @@ from sheetsync.core.model import Code, Verdict
 from sheetsync.core.values import CellValue
 from sheetsync.run.worker import PassOutcome, Worker
 from sheetsync.settings import Settings, SlackSettings, Thresholds
-from sheetsync.state.sqlite import StateStore
+from sheetsync.state.port import StateStore
 from sheetsync.testing import FakeClock, InMemoryDomainChecker, InMemorySheet, RecordingNotifier
 
 CANARY = "Kanári-Jelszó-9f3b!"

@@ -1,7 +1,22 @@
-"""Bounded retries for transient failures: exponential backoff, full jitter, Retry-After.
+"""Bounded retries for the HTTP clients that must not give up at the first hiccup
+(Google Sheets, the Slack webhook): exponential backoff with full jitter, `Retry-After`
+honoured, a cap on attempts and on total time.
 
 The policy is data; `call_with_retry` runs one operation under it with an injected
-sleeper, monotonic clock and random source, so tests never sleep.
+sleeper, monotonic clock and random source (`Pacer`), so tests never sleep. Each
+client says which of its failures are transient (`classify`) and how long the server
+asked to wait (`retry_after_seconds`).
+
+A server's wait has two ceilings: `retry_after_seconds` never reads more than
+`RETRY_AFTER_CEILING` (a day; a huge number or a far-off date would otherwise overflow
+the `timedelta` a caller builds from it), and `call_with_retry` gives up rather than
+start a wait that would end past the policy's `max_total`.
+
+Hand-written rather than `tenacity` or `stamina`: tenacity has no notion of
+Retry-After (a custom wait would have to dig the response out of its retry state),
+and stamina, which can take a wait from a hook, controls time for tests through
+process-wide switches rather than per-call injection and adds its jitter to the
+backoff instead of drawing it in full. Both would be two dependencies for this page.
 """
 
 from __future__ import annotations
@@ -11,10 +26,16 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
+
+from sheetsync.errors import GaveUp
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+RETRY_AFTER_CEILING = 86_400.0  # seconds: no server gets us to wait longer than a day
 
 
 @dataclass(frozen=True)
@@ -40,16 +61,6 @@ class Transient:
     retry_after: float | None = None
 
 
-class GaveUp(Exception):
-    """Every attempt allowed by the policy failed transiently."""
-
-    def __init__(self, reason: str, attempts: int, elapsed: float) -> None:
-        self.reason = reason
-        self.attempts = attempts
-        self.elapsed = elapsed
-        super().__init__(f"{reason} (after {attempts} attempt(s) over {elapsed:.0f}s)")
-
-
 @dataclass(frozen=True)
 class Pacer:
     """The time-related collaborators of retrying, injected so tests control them."""
@@ -72,7 +83,8 @@ def call_with_retry(
     on_retry: Callable[[], None] | None = None,
 ) -> T:
     """Run `operation`; on a failure `classify` calls transient, wait and try again.
-    Permanent failures propagate unchanged; exhaustion raises GaveUp from the last one.
+    Permanent failures propagate unchanged; exhaustion raises GaveUp from the last one,
+    and so does a wait that would end past `policy.max_total` (it is not started).
     `on_retry` is told before each wait (metrics)."""
     start = pacer.clock()
     attempt = 0
@@ -99,3 +111,22 @@ def call_with_retry(
             if on_retry is not None:
                 on_retry()
             pacer.sleep(wait)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a `Retry-After` value asks for: delta-seconds, or an HTTP date counted
+    from `now`; at most `RETRY_AFTER_CEILING`. None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():  # str.isdigit also takes '²', which float refuses
+        seconds = float(value)  # a number too long for a float reads as inf
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, OverflowError, IndexError):
+            return None
+        if when.tzinfo is None:  # RFC 9110 dates are GMT
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(0.0, seconds), RETRY_AFTER_CEILING)
