@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import sheetsync.core.text as text
+import sheetsync.core.keys as text
 import sheetsync.core.values as values
 import sheetsync.run.sync as sync_module
 from sheetsync.core import names

@@ -28,7 +28,7 @@ from google.auth.transport.requests import AuthorizedSession
 from google.oauth2.credentials import Credentials
 from gspread.utils import ValueRenderOption, rowcol_to_a1
 
-import sheetsync.core.text as text
+import sheetsync.core.keys as text
 import sheetsync.core.values as values
 from sheetsync.core import names
 from sheetsync.core.layout import Layout, locate

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sheetsync.app.wiring import google_sheet, sheet_backend
+from sheetsync.core.keys import loose_key
 from sheetsync.core.layout import Layout, column_letter, locate
-from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue
 from sheetsync.errors import SheetAccessError, SheetLayoutError
 from sheetsync.settings import Settings

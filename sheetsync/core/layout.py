@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sheetsync.core.columns import ColumnHeaders, StatusHeaders
-from sheetsync.core.text import loose_key
+from sheetsync.core.keys import loose_key
 from sheetsync.core.values import CellValue, text_of
 from sheetsync.errors import SheetLayoutError
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 
+from sheetsync.core.keys import name_key
 from sheetsync.core.layout import Layout
 from sheetsync.core.model import RowEvaluation, Severity
-from sheetsync.core.text import name_key
 from sheetsync.core.texts import Texts, clip
 from sheetsync.core.values import CellValue, text_of
 

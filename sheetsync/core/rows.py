@@ -16,10 +16,10 @@ from datetime import tzinfo
 from typing import Any, TypeVar
 
 from sheetsync.core.columns import SECRET_COLUMNS
+from sheetsync.core.keys import name_key
 from sheetsync.core.layout import Layout
 from sheetsync.core.model import ClientRow, Code, EmailType, Finding
 from sheetsync.core.names import normalize_domain
-from sheetsync.core.text import name_key
 from sheetsync.core.values import (
     CellValue,
     parse_application,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeGuard
 
 from sheetsync.core.columns import Thresholds
+from sheetsync.core.keys import loose_key, name_key
 from sheetsync.core.model import (
     Application,
     ClientRow,
@@ -26,7 +27,6 @@ from sheetsync.core.model import (
     Stage,
     Verdict,
 )
-from sheetsync.core.text import loose_key, name_key
 from sheetsync.core.values import MANAGING_ACCOUNT_ADDRESS, is_start_package
 
 MAX_LISTED_ROWS = 10  # rows named in a duplicate finding

@@ -14,6 +14,7 @@ from typing import TypeAlias, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 
+from sheetsync.core.keys import loose_key
 from sheetsync.core.model import (
     Application,
     EmailType,
@@ -22,7 +23,6 @@ from sheetsync.core.model import (
     PaymentMethod,
     SheetDate,
 )
-from sheetsync.core.text import loose_key
 from sheetsync.errors import Unparseable
 
 T = TypeVar("T")

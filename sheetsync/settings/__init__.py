@@ -34,7 +34,7 @@ from sheetsync.core.columns import (  # re-exported with the sections
     StatusHeaders,
     Thresholds,
 )
-from sheetsync.core.text import loose_key
+from sheetsync.core.keys import loose_key
 from sheetsync.errors import ConfigError
 from sheetsync.settings.sections import (  # re-exported: `settings` is where callers look
     DomainSettings,

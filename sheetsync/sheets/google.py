@@ -23,8 +23,8 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
+from sheetsync.core.keys import loose_key
 from sheetsync.core.plan import WriteOutcome, WritePlan
-from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue
 from sheetsync.errors import GaveUp, SheetAccessError
 from sheetsync.retry import (

@@ -13,8 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from sheetsync.core.keys import loose_key
 from sheetsync.core.plan import Identity, WritePlan, row_identity
-from sheetsync.core.text import loose_key
 from sheetsync.core.values import CellValue, text_of
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sheetsync.core.keys import loose_key, name_key
 from sheetsync.core.plan import row_identity
-from sheetsync.core.text import loose_key, name_key
 
 COMPOSED = "Kovács Pékség Kft."
 DECOMPOSED = unicodedata.normalize("NFD", COMPOSED)
