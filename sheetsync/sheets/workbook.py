@@ -35,7 +35,7 @@ from sheetsync.sheets.xlsx_package import (
     SheetPart,
     parts_of,
     read_member,
-    rebuilt,
+    rebuild,
     with_filter_name,
 )
 from sheetsync.sheets.xlsx_sheet import CellEdit, SheetEdit, Styles, column_letters, edit_sheet
@@ -74,6 +74,7 @@ class WorkbookSheet:
         self.locale = locale
         self._pause = pause
         self._chosen: str | None = None  # the worksheet the last read used
+        self._seen: tuple[workbook_file.Version, list[list[CellValue]], list[Merge]] | None = None
 
     @property
     def name(self) -> str:
@@ -84,8 +85,10 @@ class WorkbookSheet:
 
     def read(self) -> SheetSnapshot:
         loaded = self._load()
-        name, rows, _ = self._sheet_of(loaded.data)
+        name, rows, merges = self._sheet_of(loaded.data)
         self._chosen = name
+        # The guard read of a file still as read needs no second parse.
+        self._seen = (loaded.version, rows, merges)
         return SheetSnapshot(title=f"{self.path.name} / {name}", rows=rows)
 
     def write(self, plan: WritePlan) -> WriteOutcome:
@@ -96,8 +99,12 @@ class WorkbookSheet:
         if why is not None:
             return _deferred(plan, why)
         loaded = self._load()
+        seen, self._seen = self._seen, None
         try:
-            name, rows, merges = self._sheet_of(loaded.data, self._chosen)
+            if seen is not None and seen[0] == loaded.version and self._chosen is not None:
+                name, rows, merges = self._chosen, seen[1], seen[2]
+            else:
+                name, rows, merges = self._sheet_of(loaded.data, self._chosen)
         except TransientSheetError as exc:
             return _deferred(plan, str(exc))
         resolution = resolve(plan, view_of_rows(rows, plan))
@@ -105,13 +112,15 @@ class WorkbookSheet:
             return _outcome(resolution)
         _refuse_merged(resolution, merges, plan, rows)
         try:
-            data = self._rewritten(loaded.data, name, plan, resolution)
+            replaced = self._rewritten(loaded.data, name, plan, resolution)
         except _BROKEN as exc:
             raise SheetAccessError(
                 f"cannot update {self.path.name}: its worksheet {name!r} is not in a form "
                 f"sheetsync can edit ({type(exc).__name__}); nothing written"
             ) from None
-        why = workbook_file.replace(path, data, loaded.version)
+        why = workbook_file.replace(
+            path, lambda out: rebuild(loaded.data, replaced, out), loaded.version
+        )
         if why is not None:
             return _deferred(plan, why)
         return _outcome(resolution)
@@ -196,7 +205,10 @@ class WorkbookSheet:
 
     # -- writing ----------------------------------------------------------------------
 
-    def _rewritten(self, data: bytes, name: str, plan: WritePlan, resolution: Resolution) -> bytes:
+    def _rewritten(
+        self, data: bytes, name: str, plan: WritePlan, resolution: Resolution
+    ) -> dict[str, bytes]:
+        """The members to replace: the worksheet, and its formats and workbook if needed."""
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             parts = parts_of(package)
             part = next((s for s in parts.sheets if s.name == name), None)
@@ -223,7 +235,7 @@ class WorkbookSheet:
             renamed = _filter_renamed(workbook_xml, part, edited.autofilter)
             if renamed != workbook_xml:
                 replaced[parts.workbook] = renamed
-        return rebuilt(data, replaced)
+        return replaced
 
     def _edit(
         self, plan: WritePlan, resolution: Resolution, parts: Parts, dated: bool

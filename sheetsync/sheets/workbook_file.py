@@ -14,9 +14,11 @@ import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sheetsync.errors import SheetAccessError
 
@@ -148,8 +150,8 @@ def _printable(text: str | None) -> str | None:
     return "".join(c for c in text if c.isprintable())[:80] or None
 
 
-def replace(path: Path, data: bytes, read: Version) -> str | None:
-    """Write `data` over `path` if it is still the `read` version and ours to replace:
+def replace(path: Path, write: Callable[[BinaryIO], None], read: Version) -> str | None:
+    """Write what `write` writes over `path` if it is still the `read` version and ours to replace:
     beside it, fsynced, with its owner, group and mode, then renamed over it. Returns
     why it was not replaced (nothing written), or None once it is. A folder that
     cannot hold the new copy is a SheetAccessError naming it."""
@@ -164,7 +166,7 @@ def replace(path: Path, data: bytes, read: Version) -> str | None:
         ) from None
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         info = path.stat()

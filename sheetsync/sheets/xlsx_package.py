@@ -15,6 +15,7 @@ import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -68,10 +69,9 @@ def read_member(book: zipfile.ZipFile, name: str) -> bytes:
     return book.read(info)
 
 
-def rebuilt(source: bytes, replaced: Mapping[str, bytes]) -> bytes:
-    """The package `source` with the members in `replaced` swapped for new content; every
-    other member keeps its content, name, order, date and compression."""
-    out = io.BytesIO()
+def rebuild(source: bytes, replaced: Mapping[str, bytes], out: BinaryIO) -> None:
+    """Write to `out` the package `source` with the members in `replaced` swapped for new
+    content; every other member keeps its content, name, order, date and compression."""
     with (
         zipfile.ZipFile(io.BytesIO(source)) as old,
         zipfile.ZipFile(out, "w", allowZip64=True) as new,
@@ -87,7 +87,6 @@ def rebuilt(source: bytes, replaced: Mapping[str, bytes]) -> bytes:
             level = 1 if data is not None else None
             new.writestr(copy, data if data is not None else old.read(info), compresslevel=level)
         new.comment = old.comment
-    return out.getvalue()
 
 
 def with_filter_name(workbook_xml: bytes, sheet: SheetPart, old: str, new: str) -> bytes:

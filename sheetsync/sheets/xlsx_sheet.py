@@ -85,10 +85,9 @@ def edit_sheet(xml: bytes, edit: SheetEdit, styles: Styles) -> EditedSheet:
     head, tail = xml[: data.start()], xml[data.end() :]
     last_col = max((c for cells in edit.cells.values() for c in cells), default=0)
     columns = _Columns(head, tags)
+    body: list[bytes | memoryview]
     if data.group(1):  # <sheetData/>: an empty sheet
-        body = b"".join(
-            _new_row(r, edit.cells[r], columns, styles, tags) for r in sorted(edit.cells)
-        )
+        body = [_new_row(r, edit.cells[r], columns, styles, tags) for r in sorted(edit.cells)]
     else:
         body = _edit_rows(data.group(2), edit.cells, columns, styles, tags)
     open_tag = b"<" + prefix + b"sheetData>"
@@ -96,7 +95,7 @@ def edit_sheet(xml: bytes, edit: SheetEdit, styles: Styles) -> EditedSheet:
     head = _grow_dimension(head, last_col, max(edit.cells, default=1))
     head = columns.with_widths(head, edit.widths)
     tail, autofilter = _extend_filter(tail, edit.header_row, last_col, tags)
-    return EditedSheet(head + open_tag + body + close_tag + tail, autofilter)
+    return EditedSheet(b"".join((head, open_tag, *body, close_tag, tail)), autofilter)
 
 
 class _Tags:
@@ -112,6 +111,11 @@ class _Tags:
         self.cols = re.compile(rb"<" + p + rb"cols\b[^>]*>(.*?)</" + p + rb"cols>", re.S)
         self.col = re.compile(rb"<" + p + rb"col\b([^>]*?)/?>")
         self.autofilter = re.compile(rb"<" + p + rb"autoFilter\b[^>]*?ref\s*=\s*\"([^\"]*)\"")
+
+
+_ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
+_CELL_REF = re.compile(rb'\sr\s*=\s*["\']\$?([A-Z]{1,3})\$?(\d+)["\']')
+_CELL_STYLE = re.compile(rb'\ss\s*=\s*["\'](\d+)["\']')
 
 
 def _attrs(start: bytes) -> dict[bytes, bytes]:
@@ -155,20 +159,24 @@ def _edit_rows(
     columns: _Columns,
     styles: Styles,
     tags: _Tags,
-) -> bytes:
+) -> list[bytes | memoryview]:
     pending = sorted(edits)
-    out: list[bytes] = []
+    view = memoryview(body)  # slices of the rows copied as they are, without copying
+    out: list[bytes | memoryview] = []
     pos = 0
     previous = 0
     for found in tags.row.finditer(body):
         if found.start() < pos:
             continue  # a match inside a row already rewritten (cannot happen in valid XML)
-        attrs = _attrs(found.group(1))
-        number = int(attrs[b"r"]) if b"r" in attrs else previous + 1
+        given = _ROW_NUMBER.search(found.group(1))
+        number = int(given.group(1)) if given else previous + 1
         previous = number
+        if given and not (pending and pending[0] <= number):
+            continue  # the common case: a row sheetsync does not touch, copied as it is
+        attrs = _attrs(found.group(1))
         while pending and pending[0] < number:
             row = pending.pop(0)
-            out.append(body[pos : found.start()])
+            out.append(view[pos : found.start()])
             pos = found.start()
             out.append(_new_row(row, edits[row], columns, styles, tags))
         needs_number = b"r" not in attrs
@@ -180,16 +188,16 @@ def _edit_rows(
             inner, end = body[found.end() : close], close + len(tags.row_end)
         else:
             inner = b""
-        out.append(body[pos : found.start()])
+        out.append(view[pos : found.start()])
         pos = end
         if pending and pending[0] == number:
             row = pending.pop(0)
             out.append(_rewrite_row(number, attrs, inner, edits[row], columns, styles, tags))
         else:  # rows without r: number them, so a row inserted above cannot shift them
             out.append(_row_tag(number, attrs, tags, None) + inner + tags.row_end)
-    out.append(body[pos:])
+    out.append(view[pos:])
     out.extend(_new_row(row, edits[row], columns, styles, tags) for row in pending)
-    return b"".join(out)
+    return out
 
 
 def _row_tag(number: int, attrs: dict[bytes, bytes], tags: _Tags, last_col: int | None) -> bytes:
@@ -222,14 +230,15 @@ def _rewrite_row(
     col = -1
     rest = inner
     for found in tags.cell.finditer(inner):
-        a = _attrs(found.group(1))
-        ref = _REF.fullmatch(a.get(b"r", b""))
+        start = b" " + found.group(1)
+        ref = _CELL_REF.search(start)
         col = column_index(ref.group(1)) if ref else col + 1
         raw = found.group(0)
         if ref is None:  # number the cell, so one inserted before it cannot shift it
             raw = raw.replace(b"<" + tags.prefix + b"c", b"<%sc r=\"%s%d\"" % (
                 tags.prefix, column_letters(col).encode(), number), 1)  # fmt: skip
-        cells[col] = (raw, int(a[b"s"]) if b"s" in a else None)
+        style = _CELL_STYLE.search(start)
+        cells[col] = (raw, int(style.group(1)) if style else None)
         rest = inner[found.end() :]
     row_style = int(attrs[b"s"]) if attrs.get(b"customFormat") in (b"1", b"true") else None
     for col, cell in edits.items():

@@ -37,6 +37,7 @@ class StyleBook:
             for f in self._fmt_re.findall(xml)
         }
         self._new_formats: dict[int, bytes] = {}
+        self._memo: dict[tuple[int, str], int] = {}
 
     @property
     def changed(self) -> bool:
@@ -44,14 +45,26 @@ class StyleBook:
 
     def wrapped(self, index: int) -> int:
         """`index`, or a variant of it that wraps its text."""
+        key = (index, "wrap")
+        if key not in self._memo:
+            self._memo[key] = self._wrapped(index)
+        return self._memo[key]
+
+    def dated(self, index: int, code: str) -> int:
+        """`index` if it shows a date already, else a variant showing `code`."""
+        key = (index, code)
+        if key not in self._memo:
+            self._memo[key] = self._dated(index, code)
+        return self._memo[key]
+
+    def _wrapped(self, index: int) -> int:
         xf = self._xf(index)
         if xf is None or _alignment(xf).get(b"wrapText") in (b"1", b"true"):
             return index
         alignment = {**_alignment(xf), b"wrapText": b"1", b"vertical": b"top"}
         return self._variant(xf, {b"applyAlignment": b"1"}, alignment)
 
-    def dated(self, index: int, code: str) -> int:
-        """`index` if it shows a date already, else a variant showing `code`."""
+    def _dated(self, index: int, code: str) -> int:
         xf = self._xf(index)
         if xf is None:
             return index

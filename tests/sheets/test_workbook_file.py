@@ -120,12 +120,12 @@ def test_a_file_changed_on_disk_after_it_was_read_is_not_replaced(book: Path) ->
     read = workbook_file.load(book).version
     book.write_bytes(book.read_bytes() + b"")  # same bytes: still the version read
     os.utime(book, ns=(read.mtime_ns, read.mtime_ns))
-    assert workbook_file.replace(book, b"ours", read) is None
+    assert workbook_file.replace(book, lambda out: out.write(b"ours"), read) is None
     assert book.read_bytes() == b"ours"
 
     read = workbook_file.load(book).version
     book.write_bytes(b"saved by a colleague")
-    why = workbook_file.replace(book, b"ours again", read)
+    why = workbook_file.replace(book, lambda out: out.write(b"ours again"), read)
     assert why is not None and "changed on disk during the sync" in why
     assert book.read_bytes() == b"saved by a colleague"
     assert [p.name for p in book.parent.iterdir() if p.name.startswith(".~sheetsync")] == []
@@ -173,7 +173,7 @@ def test_a_half_saved_workbook_at_write_time_defers_the_write(book: Path) -> Non
 
 def test_a_file_that_is_no_workbook_at_all_says_so(book: Path) -> None:
     book.write_text("name;domain\n")
-    with pytest.raises(SheetAccessError, match="not a readable .xlsx workbook"):
+    with pytest.raises(SheetAccessError, match=r"not a readable \.xlsx workbook"):
         WorkbookSheet(book).read()
 
 

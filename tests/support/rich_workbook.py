@@ -82,7 +82,9 @@ def build(path: Path, *, merged: str | None = None, read_only_chart: bool = True
     sheet.conditional_formatting.add(
         "J3:J20", CellIsRule(operator="equal", formula=['"bankkártya"'], fill=red)
     )
-    book.defined_names["Ugyfelnevek"] = DefinedName("Ugyfelnevek", attr_text=f"{CLIENTS}!$A$3:$A$20")
+    book.defined_names["Ugyfelnevek"] = DefinedName(
+        "Ugyfelnevek", attr_text=f"{CLIENTS}!$A$3:$A$20"
+    )
     sheet.auto_filter.ref = f"A{HEADER_ROW}:N{HEADER_ROW + len(ROWS)}"
     sheet.freeze_panes = "B3"
     if merged:
@@ -159,9 +161,11 @@ def _with_cached_values(xml: bytes) -> bytes:
         cell = re.compile(rb'<c r="' + ref.encode() + rb'"([^>]*)>(<f>.*?</f>)<v ?/>(</c>)')
         kind = b' t="str"' if isinstance(value, str) else b""
         cached = str(value).encode()
-        xml, count = cell.subn(lambda m: b'<c r="%s"%s%s>%s<v>%s</v></c>' % (
-            ref.encode(), m.group(1), kind, m.group(2), cached), xml)  # fmt: skip
-        assert count == 1, ref
+        found = cell.search(xml)
+        assert found is not None, ref
+        attrs, formula = found.group(1), found.group(2)
+        new = b'<c r="%s"%s%s>%s<v>%s</v></c>' % (ref.encode(), attrs, kind, formula, cached)
+        xml = xml[: found.start()] + new + xml[found.end() :]
     return xml
 
 
@@ -174,12 +178,14 @@ def tiny_png() -> bytes:
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 _PICTURE = (
-    b'<xdr:oneCellAnchor><xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>5'
-    b"</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:ext cx=\"952500\" cy=\"952500\"/>"
+    b"<xdr:oneCellAnchor><xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>5"
+    b'</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:ext cx="952500" cy="952500"/>'
     b'<xdr:pic><xdr:nvPicPr><xdr:cNvPr id="9" name="Logo"/><xdr:cNvPicPr/></xdr:nvPicPr>'
     b'<xdr:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
     b'relationships" r:embed="rIdImg1"/><a:stretch><a:fillRect/></a:stretch></xdr:blipFill>'
@@ -190,7 +196,8 @@ _PIVOT_CACHE = (
     b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<pivotCacheDefinition xmlns='
     b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.'
     b'openxmlformats.org/officeDocument/2006/relationships" r:id="rId1" recordCount="2">'
-    b'<cacheSource type="worksheet"><worksheetSource ref="A1:B3" sheet="' + SUMMARY.encode()
+    b'<cacheSource type="worksheet"><worksheetSource ref="A1:B3" sheet="'
+    + SUMMARY.encode()
     + b'"/></cacheSource><cacheFields count="1"><cacheField name="Ready" numFmtId="0">'
     b'<sharedItems containsNumber="1" minValue="1" maxValue="3"/></cacheField></cacheFields>'
     b"</pivotCacheDefinition>"
