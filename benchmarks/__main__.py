@@ -9,7 +9,7 @@ import platform
 import sys
 from datetime import UTC, datetime
 
-from . import core, domain_checks, sheet_sync, startup
+from . import core, domain_checks, sheet_sync, startup, workbook
 from .sheets_server import LoopbackSheets
 
 
@@ -36,13 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes")
     parser.add_argument(
         "--only",
-        choices=["startup", "core", "sheets", "domains"],
+        choices=["startup", "core", "sheets", "workbook", "domains"],
         action="append",
         help="repeatable",
     )
     args = parser.parse_args(argv)
     latency = args.latency / 1000
-    only = set(args.only or ["startup", "core", "sheets", "domains"])
+    only = set(args.only or ["startup", "core", "sheets", "workbook", "domains"])
     sizes = (100, 1000) if args.quick else (100, 1000, 10_000)
     fractions = (0.0, 0.5) if args.quick else (0.0, 0.01, 0.5)
     cap = 5 if args.quick else 20
@@ -96,6 +96,21 @@ def main(argv: list[str] | None = None) -> int:
             "\n≈ extrapolated from the first requests of a one-request-per-row loop "
             "(request counts exact); * peak of the capped run.\n"
         )
+
+    if "workbook" in only:
+        print("## The local workbook (.xlsx), one pass in a fresh process\n")
+        print("| rows | columns | pass | cells written | wall s | peak MB (RSS) |")
+        print("|---:|---:|---|---:|---:|---:|")
+        shapes = [(1000, 4)] if args.quick else [(1000, 4), (20_000, 4), (300, 984)]
+        measured = workbook.run(shapes)
+        for w in measured:
+            print(
+                f"| {w.rows:,} | {w.columns:,} | {w.kind} | {w.cells:,} | {w.wall:.2f} | "
+                f"{w.peak_mb:.0f} |"
+            )
+        print()
+        targets.extend(workbook.targets(measured))
+        sys.stdout.flush()
 
     if "domains" in only:
         count, per_minute = (40, 60) if args.quick else (200, 60)

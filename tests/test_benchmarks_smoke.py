@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from benchmarks import domain_checks, sheet_sync, startup
+from benchmarks import domain_checks, sheet_sync, startup, workbook
 from benchmarks.sheets_server import LoopbackSheets
 
 
@@ -38,3 +38,10 @@ def test_the_start_up_benchmark_times_the_installed_script_and_only_a_successful
     assert startup.best_of(["--help"], runs=2) > 0
     with pytest.raises(subprocess.CalledProcessError):  # a failing command is not timed
         startup.best_of(["no-such-command"], runs=1)
+
+
+def test_a_tiny_workbook_benchmark_writes_every_status_then_nothing() -> None:
+    first, unchanged = workbook.run([(10, 4)])
+    assert (first.kind, unchanged.kind) == ("first", "unchanged")
+    assert first.columns == 20 and first.cells > 10 * 4
+    assert unchanged.cells == 0 and unchanged.peak_mb > 0 and unchanged.wall > 0

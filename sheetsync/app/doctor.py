@@ -6,8 +6,10 @@ Reads only: it never writes to the sheet.
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from sheetsync.app.wiring import google_sheet, sheet_backend
@@ -18,6 +20,7 @@ from sheetsync.errors import SheetAccessError, SheetLayoutError
 from sheetsync.settings import Settings
 from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
 from sheetsync.sheets.port import SheetBackend
+from sheetsync.sheets.workbook_file import refusal, target
 
 Status = Literal["ok", "warn", "fail"]
 MARKS: dict[Status, str] = {"ok": "✓", "warn": "!", "fail": "✗"}
@@ -81,6 +84,7 @@ def diagnose(
                 Check("workbook", "fail", f"{sheet.path} does not exist", "check sheet.path")
             )
             return Diagnosis(tuple(checks))
+        checks.extend(workbook_checks(sheet.path))
         backend, account = sheet_backend(settings), None
     share = f"share the sheet with {account} as Editor" if account else None
     try:
@@ -90,6 +94,8 @@ def diagnose(
         return Diagnosis(tuple(checks))
     checks.append(Check("access", "ok", f"read {len(snapshot.rows)} rows of {snapshot.title}"))
     checks.extend(header_checks(snapshot.rows, settings))
+    if settings.state.path is not None:
+        checks.append(state_folder_check(settings.state.path))
     if share:
         checks.append(
             Check(
@@ -106,6 +112,40 @@ _KEY_FIX = (
     "create a JSON key for the service account and set sheet.credentials_file "
     "(or GOOGLE_APPLICATION_CREDENTIALS); see docs/google-sheets.md"
 )
+
+
+def workbook_checks(path: Path) -> list[Check]:
+    """Can a sync replace the workbook: the file itself, and the folder that holds the
+    new copy while it is written (a sync writes it beside the old one, then renames)."""
+    real = target(path)
+    why = refusal(real)
+    checks = [
+        Check("workbook writable", "warn" if why and "is open in" in why else "fail", why)
+        if why
+        else Check("workbook writable", "ok", f"{real} can be updated")
+    ]
+    checks.append(_folder_check("workbook folder", real.parent))
+    return checks
+
+
+def state_folder_check(path: Path) -> Check:
+    """The state store's folder (or the nearest one a sync would create it in)."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return _folder_check("state folder", folder, f"for {path}")
+
+
+def _folder_check(name: str, folder: Path, purpose: str = "") -> Check:
+    usable = folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+    if usable:
+        return Check(name, "ok", f"{folder} is writable {purpose}".rstrip())
+    return Check(
+        name,
+        "fail",
+        f"{folder} is not writable for this user {purpose}".rstrip(),
+        f"give the user running sheetsync write access to {folder}",
+    )
 
 
 def header_checks(rows: Sequence[Sequence[CellValue]], settings: Settings) -> list[Check]:

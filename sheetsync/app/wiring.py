@@ -39,7 +39,13 @@ def sheet_backend(settings: Settings, observer: RequestObserver = NO_OBSERVER) -
         metadata = FileMetadataCache(state.with_name(state.name + ".sheets.json"))
         return google_sheet(sheet, observer=observer, metadata=metadata)
     assert sheet.path is not None  # guaranteed by SheetSettings for the workbook backend
-    return WorkbookSheet(sheet.path, sheet.worksheet)
+    return WorkbookSheet(
+        sheet.path,
+        sheet.worksheet,
+        client_header=settings.columns.client,
+        header_row=sheet.header_row,
+        locale=settings.locale,
+    )
 
 
 def google_sheet(

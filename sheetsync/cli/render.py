@@ -74,6 +74,8 @@ def render_terminal(result: SyncResult, console: Console) -> None:
         console.print(f"[bold]{result.outcome.cells_written}[/] {h[5]}")
     if result.outcome.rows_skipped:
         console.print(f"[yellow]{len(result.outcome.rows_skipped)} {h[7]}[/]")
+    if result.outcome.note:  # e.g. the workbook is open in Excel: the write waits
+        console.print(Text(result.outcome.note, style="yellow"))
 
 
 def _worst(e: Any) -> int:

@@ -57,6 +57,10 @@ class WritePlan:
     identity_columns: tuple[int | None, ...]  # client, e-mail, domain (None: absent)
     identities: tuple[tuple[int, Identity], ...]  # every data row as read
     rows: tuple[RowWrite, ...]
+    # Where each status column is (key → 0-based column), and the moment the `changed_at`
+    # texts stamp, for a backend that writes it as a date-time (the workbook's).
+    status_columns: tuple[tuple[str, int], ...] = ()
+    stamp: datetime | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -69,6 +73,7 @@ class WriteOutcome:
     rows_written: tuple[int, ...] = ()  # sheet rows written, after remapping
     rows_skipped: tuple[int, ...] = ()  # rows (as read) left for the next sync
     note: str | None = None  # why rows were skipped
+    deferred: bool = False  # the sheet was not ours to write now: nothing written, next pass
 
 
 def render_status(evaluation: RowEvaluation, texts: Texts, layout: Layout) -> StatusCells:
@@ -148,6 +153,8 @@ def plan_writes(
         identity_columns=id_columns,
         identities=tuple(identities),
         rows=tuple(writes),
+        status_columns=tuple(layout.status.items()),
+        stamp=now,
     )
 
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from sheetsync.errors import SyncBusy
+from sheetsync.errors import StateError, SyncBusy
 
 
 class SyncLock:
@@ -19,8 +19,14 @@ class SyncLock:
 
     def acquire(self) -> bool:
         """Take the lock without waiting; False if another process holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StateError(
+                f"cannot create the lock file {self.path} ({exc.strerror}): give the user "
+                f"running sheetsync write access to {self.path.parent}, or set [state] path"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

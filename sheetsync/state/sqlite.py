@@ -344,12 +344,17 @@ def _load_or_create_key(path: Path) -> bytes:
     try:
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = secrets.token_hex(32)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process made it first: use theirs
             return _load_or_create_key(path)
+        except OSError as exc:
+            raise StateError(
+                f"cannot create the fingerprint key {path} ({exc.strerror}): give the user "
+                f"running sheetsync write access to {path.parent}, or set [state] path"
+            ) from None
         with os.fdopen(fd, "w", encoding="ascii") as handle:
             handle.write(text + "\n")
         log.warning("created the fingerprint key %s (keep it with the state store)", path)

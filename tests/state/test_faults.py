@@ -15,13 +15,13 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
-import openpyxl
 import pytest
 
 import sheetsync.app.application as application
+import sheetsync.sheets.workbook as workbook
 from sheetsync.cli.main import main
 from sheetsync.core.model import Verdict
 from sheetsync.core.names import normalize_domain
@@ -143,17 +143,17 @@ def test_a_full_disk_at_workbook_save_leaves_the_workbook_as_it_was(
     )
     original = book.read_bytes()
 
-    def no_space(self: openpyxl.Workbook, filename: str) -> None:
-        Path(filename).write_bytes(b"PK\x03\x04 half a zip")  # the disk filled up mid-file
+    def no_space(source: bytes, replaced: object, out: BinaryIO) -> None:
+        out.write(b"PK\x03\x04 half a zip")  # the disk filled up mid-file
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", no_space)
+    monkeypatch.setattr(workbook, "rebuild", no_space)
     assert main(["sync", "--config", str(config)]) == 1
 
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"sheetsync: could not save {book}: No space left on device"]
     assert book.read_bytes() == original
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".sheetsync-")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~sheetsync-")] == []
 
     monkeypatch.undo()
     assert main(["sync", "--config", str(config)]) == 0

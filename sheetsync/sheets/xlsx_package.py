@@ -1,0 +1,135 @@
+"""An .xlsx package as sheetsync sees it: which member holds a worksheet, and a copy with a
+few members replaced and every other one carried over unchanged.
+
+The package is a zip of XML parts (ECMA-376): `_rels/.rels` names the workbook part,
+whose `<sheets>` list names and relationship ids, which its own `_rels` resolve to
+worksheet parts; `styles.xml` is found the same way. Small parts are parsed with the
+standard library; the worksheet itself is edited as text (`xlsx_sheet`).
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import BinaryIO
+from xml.etree import ElementTree
+
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_OFFICE_DOCUMENT = "/officeDocument"
+_WORKSHEET = "/worksheet"
+_STYLES = "/styles"
+_RID = "}id"  # r:id in the transitional or the strict namespace
+_MAX_PART = 512 * 1024 * 1024  # bytes; a bigger part is not a spreadsheet staff keep
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    name: str
+    path: str  # the member holding the worksheet XML
+    index: int  # position among all sheets (localSheetId of defined names)
+
+
+@dataclass(frozen=True)
+class Parts:
+    workbook: str
+    styles: str | None
+    sheets: tuple[SheetPart, ...]
+    date1904: bool
+
+
+def parts_of(book: zipfile.ZipFile) -> Parts:
+    """The workbook's parts; KeyError or ElementTree.ParseError if the package is broken."""
+    workbook = _target(book, "_rels/.rels", "", _OFFICE_DOCUMENT)
+    if workbook is None:
+        raise KeyError("no workbook part in _rels/.rels")
+    base = posixpath.dirname(workbook)
+    rels = f"{base}/_rels/{posixpath.basename(workbook)}.rels"
+    targets = _targets(book, rels, base)
+    root = ElementTree.fromstring(read_member(book, workbook))
+    sheets = []
+    for index, element in enumerate(e for e in root.iter() if _local(e.tag) == "sheet"):
+        rid = next((v for k, v in element.attrib.items() if k.endswith(_RID)), None)
+        target = targets.get(rid or "")
+        if target is not None and target[1].endswith(_WORKSHEET):
+            sheets.append(SheetPart(element.get("name", ""), target[0], index))
+    properties = next((e for e in root.iter() if _local(e.tag) == "workbookPr"), None)
+    date1904 = properties is not None and properties.get("date1904") in ("1", "true")
+    styles = next((path for path, kind in targets.values() if kind.endswith(_STYLES)), None)
+    return Parts(workbook, styles, tuple(sheets), date1904)
+
+
+def read_member(book: zipfile.ZipFile, name: str) -> bytes:
+    info = book.getinfo(name)
+    if info.file_size > _MAX_PART:
+        raise zipfile.BadZipFile(f"{name} is {info.file_size} bytes uncompressed")
+    return book.read(info)
+
+
+def rebuild(source: bytes, replaced: Mapping[str, bytes], out: BinaryIO) -> None:
+    """Write to `out` the package `source` with the members in `replaced` swapped for new
+    content; every other member keeps its content, name, order, date and compression."""
+    with (
+        zipfile.ZipFile(io.BytesIO(source)) as old,
+        zipfile.ZipFile(out, "w", allowZip64=True) as new,
+    ):
+        for info in old.infolist():
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.compress_type = info.compress_type
+            copy.external_attr = info.external_attr
+            copy.create_system = info.create_system
+            copy.comment = info.comment
+            data = replaced.get(info.filename)
+            # Level 1 for what we rewrote (fast, a few % larger); the zlib default else.
+            level = 1 if data is not None else None
+            new.writestr(copy, data if data is not None else old.read(info), compresslevel=level)
+        new.comment = old.comment
+
+
+def with_filter_name(workbook_xml: bytes, sheet: SheetPart, old: str, new: str) -> bytes:
+    """workbook.xml with the sheet's hidden `_xlnm._FilterDatabase` name moved from the
+    autofilter range `old` to `new` (Excel keeps the two in step); unchanged if absent."""
+    c_old, c_new = _columns_of(old), _columns_of(new)
+    if c_old is None or c_new is None:
+        return workbook_xml
+    pattern = re.compile(
+        rb"(<(?:\w+:)?definedName\b[^>]*name=\"_xlnm\._FilterDatabase\"[^>]*"
+        rb"localSheetId=\""
+        + str(sheet.index).encode()
+        + rb"\"[^>]*>[^<]*?\$?)"
+        + re.escape(c_old.encode())
+        + rb"(\$?\d+<)"
+    )
+    return pattern.sub(lambda m: m.group(1) + c_new.encode() + m.group(2), workbook_xml, count=1)
+
+
+def _columns_of(ref: str) -> str | None:
+    found = re.fullmatch(r"[A-Z]+\d+:([A-Z]+)\d+", ref)
+    return found.group(1) if found else None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _targets(book: zipfile.ZipFile, rels: str, base: str) -> dict[str, tuple[str, str]]:
+    """Relationship id → (member path, relationship type)."""
+    try:
+        root = ElementTree.fromstring(read_member(book, rels))
+    except KeyError:
+        return {}
+    out = {}
+    for rel in root.iter(f"{_RELS}Relationship"):
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+        out[rel.get("Id", "")] = (posixpath.normpath(path), rel.get("Type", ""))
+    return out
+
+
+def _target(book: zipfile.ZipFile, rels: str, base: str, kind: str) -> str | None:
+    return next((p for p, t in _targets(book, rels, base).values() if t.endswith(kind)), None)

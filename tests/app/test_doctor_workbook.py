@@ -1,0 +1,87 @@
+"""`doctor` checks, before any sync, that the workbook, its folder and the state folder can
+be written; a sync with an unwritable state folder names it. The folder cases run the
+installed command under `unshare --user`, where even root obeys file permissions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sheetsync.app.doctor import diagnose
+from sheetsync.settings import load_settings
+from tests.support.workbooks import write_config, write_workbook
+from tests.support.worker_fixtures import HEADERS, client
+
+SCRIPT = Path(sys.executable).with_name("sheetsync")
+
+
+def workbook(folder: Path) -> Path:
+    return write_workbook(folder / "ugyfelek.xlsx", [HEADERS, client("Alfa Pékség")])
+
+
+def as_unprivileged(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["unshare", "--user", str(SCRIPT), *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_doctor_fails_a_read_only_workbook_and_says_how_to_fix_it(tmp_path: Path) -> None:
+    book = workbook(tmp_path)
+    book.chmod(0o444)
+    config = write_config(tmp_path, book)
+    diagnosis = diagnose(load_settings(config, env={}))
+    check = next(c for c in diagnosis.checks if c.name == "workbook writable")
+    assert check.status == "fail" and "read-only" in check.detail and "chmod u+w" in check.detail
+    assert not diagnosis.ok
+
+
+def test_doctor_warns_when_someone_has_the_workbook_open(tmp_path: Path) -> None:
+    book = workbook(tmp_path)
+    (tmp_path / f".~lock.{book.name}#").write_text(",Nagy Béla,irodagep,30.11.2026 09:12,x;")
+    diagnosis = diagnose(load_settings(write_config(tmp_path, book), env={}))
+    check = next(c for c in diagnosis.checks if c.name == "workbook writable")
+    assert check.status == "warn" and "Nagy Béla" in check.detail
+    assert diagnosis.ok
+
+
+def test_doctor_checks_the_workbook_folder_and_the_state_folder(tmp_path: Path) -> None:
+    shared, state = tmp_path / "shared", tmp_path / "state"
+    shared.mkdir()
+    state.mkdir()
+    book = workbook(shared)
+    book.chmod(0o666)
+    config = write_config(tmp_path, book, f'[state]\npath = "{state / "db" / "s.sqlite"}"\n')
+    config.write_text(config.read_text().replace(book.name, str(book)))
+    for folder in (shared, state):
+        folder.chmod(0o555)
+    tmp_path.chmod(0o755)
+    try:
+        done = as_unprivileged("doctor", "--config", str(config))
+    finally:
+        for folder in (shared, state):
+            folder.chmod(0o755)
+    assert done.returncode == 1, done.stdout
+    lines = done.stdout.splitlines()
+    assert f"✗ workbook folder: {shared} is not writable for this user" in lines
+    assert any(
+        line.startswith(f"✗ state folder: {state} is not writable for this user") for line in lines
+    )
+    assert f"    fix: give the user running sheetsync write access to {state}" in lines
+
+
+def test_sync_with_an_unwritable_state_folder_names_it_in_one_line(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    book = workbook(tmp_path)
+    config = write_config(tmp_path, book, f'[state]\npath = "{state / "s.sqlite"}"\n')
+    state.chmod(0o555)
+    tmp_path.chmod(0o755)
+    try:
+        done = as_unprivileged("sync", "--config", str(config))
+    finally:
+        state.chmod(0o755)
+    said = [line for line in done.stderr.splitlines() if line.startswith("sheetsync:")]
+    assert done.returncode == 1
+    assert len(said) == 1 and "unexpected" not in said[0]
+    assert f"write access to {state}" in said[0]
