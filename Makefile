@@ -22,7 +22,7 @@ EXPORT := export --frozen --no-dev --no-emit-project --format requirements-txt
 .PHONY: demo test quick lint typecheck pytest docs bench lock clean
 
 $(UV):
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target $(UV_DIR) "uv==$(UV_VERSION)"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --only-binary=:all: --target $(UV_DIR) "uv==$(UV_VERSION)"
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --extra dev || { echo "(if uv.lock is out of date: 'make lock')" >&2; exit 1; }
