@@ -22,10 +22,12 @@ EXPORT := export --frozen --no-dev --no-emit-project --format requirements-txt
 .PHONY: demo test quick lint typecheck pytest docs bench lock clean
 
 $(UV):
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --only-binary=:all: --target $(UV_DIR) "uv==$(UV_VERSION)"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+	    --no-deps --only-binary=:all: --target $(UV_DIR) "uv==$(UV_VERSION)"
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --extra dev || { echo "(if uv.lock is out of date: 'make lock')" >&2; exit 1; }
+	$(UV) sync --locked --extra dev \
+	    || { echo "If uv.lock is out of date: 'make lock' rewrites it and requirements.lock." >&2; exit 1; }
 	touch $(STAMP)
 
 # After editing pyproject.toml's dependencies; LOCK_ARGS=--upgrade takes the newest
