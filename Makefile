@@ -10,9 +10,9 @@ DEMO_DIR := var/demo
 # uv installs from the lock. Its version is pinned in one place, pyproject.toml's
 # [tool.uv] required-version (uv refuses to run as another version); the Makefile
 # installs that uv with the machine's pip into .tools/, outside the venv uv manages.
-UV_VERSION = $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["tool"]["uv"]["required-version"].lstrip("="))')
-UV_DIR = .tools/uv-$(UV_VERSION)
-UV = $(UV_DIR)/bin/uv
+UV_VERSION := $(shell $(PYTHON) -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["tool"]["uv"]["required-version"].lstrip("="))')
+UV_DIR := .tools/uv-$(UV_VERSION)
+UV := $(UV_DIR)/bin/uv
 # The venv uses $(PYTHON); uv never downloads a Python of its own.
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
