@@ -14,14 +14,13 @@ RUN groupadd --gid 10001 sheetsync \
 
 WORKDIR /app
 
-# Dependencies in their own layer: rebuilt only when pyproject.toml changes.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
-    && pip install --no-cache-dir -r /tmp/requirements.txt \
-    && rm /tmp/requirements.txt
+# Dependencies in their own layer, rebuilt only when the lock changes: the locked runtime
+# set (`make lock` exports it from uv.lock), each file checked against its hash.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 
 # The package itself, without touching the dependencies installed above.
-COPY README.md ./
+COPY pyproject.toml README.md ./
 COPY sheetsync ./sheetsync
 RUN pip install --no-cache-dir --no-deps . \
     && rm -rf build sheetsync.egg-info

@@ -22,7 +22,7 @@ def script() -> Path:
     """The console script installed beside this interpreter (the venv's)."""
     path = Path(sys.executable).with_name("sheetsync")
     if not path.is_file():
-        raise FileNotFoundError(f"no sheetsync script beside {sys.executable}: pip install -e .")
+        raise FileNotFoundError(f"no sheetsync script beside {sys.executable}: run `make bench`")
     return path
 
 

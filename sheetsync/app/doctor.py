@@ -17,6 +17,7 @@ from sheetsync.core.keys import loose_key
 from sheetsync.core.layout import Layout, column_letter, locate
 from sheetsync.core.values import CellValue
 from sheetsync.errors import SheetAccessError, SheetLayoutError
+from sheetsync.ops import versions
 from sheetsync.settings import Settings
 from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
 from sheetsync.sheets.port import SheetBackend
@@ -66,7 +67,10 @@ def diagnose(
 ) -> Diagnosis:
     """Every check that can run; stops at the first failure the later ones depend on."""
     sheet = settings.sheet
-    checks = [Check("config", "ok", f"loaded; backend {sheet.backend!r}")]
+    checks = [
+        Check("versions", "ok", versions.summary()),  # for a bug report
+        Check("config", "ok", f"loaded; backend {sheet.backend!r}"),
+    ]
     if sheet.backend == "google":
         try:
             creds = credentials(settings)

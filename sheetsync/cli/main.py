@@ -62,6 +62,16 @@ config_option = click.option(
 )
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, wanted: bool) -> None:
+    """For bug reports: what ran, down to each dependency (standard library only)."""
+    if not wanted or ctx.resilient_parsing:
+        return
+    from sheetsync.ops.versions import version_lines
+
+    click.echo("\n".join(version_lines()))
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option(
@@ -82,7 +92,14 @@ config_option = click.option(
     help="Log lines on stderr: json (one object a line), text, or auto: text on a "
     "terminal, json otherwise.",
 )
-@click.version_option(package_name="sheetsync")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the versions of sheetsync, Python and the dependencies in use, and exit.",
+)
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, log_level: str | None, log_format: str) -> None:
     """Check the client-onboarding sheet and write each client's status back into it."""

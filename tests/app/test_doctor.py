@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import metadata
 from pathlib import Path
 
 import openpyxl
@@ -43,6 +44,8 @@ def test_doctor_reports_access_headers_and_close_matches(
     write_key_file(tmp_path / "key.json")
     code, out = _doctor(_google_config(tmp_path))
     assert code == 0, out
+    assert out.startswith("✓ versions: sheetsync 0.1.0, Python 3.")
+    assert f"gspread {metadata.version('gspread')}" in out.splitlines()[0]
     assert f"✓ credentials: {ACCOUNT}" in out
     assert "✓ access: read 2 rows" in out
     assert "column B is headed 'Email cim'" in out

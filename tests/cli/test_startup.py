@@ -41,6 +41,7 @@ LIGHT = {
     "sheetsync.errors",
     "sheetsync.ops",
     "sheetsync.ops.logs",
+    "sheetsync.ops.versions",
     "sheetsync.redaction",
 }
 SCRIPT = Path(sys.executable).with_name("sheetsync")

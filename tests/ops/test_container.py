@@ -1,21 +1,18 @@
 """The image's install and start steps, run as the Dockerfile runs them, in a fresh
 virtualenv (no Docker engine runs here).
 
-What is the same as `docker build`: the build context (.dockerignore: pyproject.toml,
-README.md, sheetsync/), the requirements extracted by the Dockerfile's own one-liner,
-`pip install -r` of them, `pip install --no-deps .` of the package, and then the
-image's CMD (`sheetsync serve`) probed by its HEALTHCHECK command, plus `--help` and a
-one-shot sync.
+What is the same as `docker build`: the build context (.dockerignore: requirements.lock,
+pyproject.toml, README.md, sheetsync/), the Dockerfile's own `RUN pip install …` lines,
+run by `sh` in that context with the fresh venv's pip first on PATH — the locked runtime
+set from requirements.lock, hashes required, then the package with `--no-deps` — and then
+the image's CMD (`sheetsync serve`) probed by its HEALTHCHECK command, plus `--help` and
+a one-shot sync. The venv then holds exactly the locked runtime set: nothing resolved
+afresh, no dev tool.
 
-The trade-off, to stay offline and fast: nothing is downloaded. The fresh venv
-(created without pip) sees exactly the *runtime* dependency closure of the project's
-declared dependencies, linked from the dev venv (no pytest, no dev extras, not the
-editable sheetsync), plus pip and the `[build-system] requires` (setuptools), which
-the image gets from PyPI and an isolated build environment. `pip install --no-index -r`
-must find every requirement satisfied there, so a dependency imported but not declared
-fails here as it would in the image. What is not proven: that PyPI resolves the same
-versions, and the base image's OS layer (useradd, file modes) — hadolint checks the
-Dockerfile itself.
+Like `docker build`, it downloads from the package index (PyPI; the machine's pip
+configuration, extra indexes and find-links, is switched off as the image has none), so it
+is in the slow suite, out of `make quick`. What is not proven: the base image's OS layer
+(useradd, file modes) and its pip version; hadolint checks the Dockerfile itself.
 """
 
 from __future__ import annotations
@@ -29,24 +26,24 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.request
-from importlib import metadata
 from pathlib import Path
 
 import openpyxl
-from packaging.requirements import Requirement
+import pytest
+from packaging.utils import canonicalize_name
 
+from tests.support.lock import ROOT, uv
 from tests.support.worker_fixtures import HEADERS, client
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 
 
-def dockerfile_requirements_script() -> str:
-    found = re.search(r'RUN python -c "(.+?)" > /tmp/requirements\.txt', DOCKERFILE)
-    assert found, "the Dockerfile extracts the requirements with a python one-liner"
-    return found.group(1)  # sh keeps \\n inside double quotes; Python reads it
+def dockerfile_pip_installs() -> list[str]:
+    """The shell commands of the `RUN pip install …` instructions, in order."""
+    return re.findall(r"^RUN (pip install .+)$", DOCKERFILE.replace("\\\n", " "), re.M)
 
 
 def dockerfile_exec(pattern: str) -> list[str]:
@@ -58,51 +55,35 @@ def dockerfile_exec(pattern: str) -> list[str]:
 
 def build_context(target: Path) -> Path:
     """What .dockerignore lets through."""
-    ignore = (ROOT / ".dockerignore").read_text(encoding="utf-8")
-    assert "!pyproject.toml" in ignore and "!README.md" in ignore and "!sheetsync/" in ignore
+    allowed = [
+        line[1:].rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.startswith("!")
+    ]
+    assert sorted(allowed) == ["README.md", "pyproject.toml", "requirements.lock", "sheetsync"]
     target.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", target)
-    shutil.copy(ROOT / "README.md", target)
-    shutil.copytree(
-        ROOT / "sheetsync", target / "sheetsync", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for name in allowed:
+        if (ROOT / name).is_dir():
+            shutil.copytree(
+                ROOT / name, target / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy(ROOT / name, target)
     return target
 
 
-def build_requirements() -> list[str]:
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    return list(data["build-system"]["requires"])
+def locked_pins(requirements: Path) -> dict[str, str]:
+    """`name==version` of every entry of an exported requirements file."""
+    text = requirements.read_text(encoding="utf-8")
+    return {
+        canonicalize_name(name): version
+        for name, version in re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", text, re.M)
+    }
 
 
-def closure(requirements: list[str]) -> set[metadata.Distribution]:
-    """The installed distributions the requirements need, transitively, extras excluded."""
-    seen: dict[str, metadata.Distribution] = {}
-    todo = [Requirement(r) for r in requirements]
-    while todo:
-        req = todo.pop()
-        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
-            continue
-        key = req.name.lower().replace("_", "-")
-        if key in seen:
-            continue
-        dist = metadata.distribution(req.name)
-        assert req.specifier.contains(dist.version, prereleases=True), f"{req} vs {dist.version}"
-        seen[key] = dist
-        todo.extend(Requirement(r) for r in dist.requires or [])
-    return set(seen.values())
-
-
-def link_dependencies(dists: set[metadata.Distribution], into: Path) -> None:
-    into.mkdir()
-    for dist in dists:
-        for file in dist.files or []:
-            top = file.parts[0]
-            if top in ("..", "__pycache__") or top.endswith(".pth"):
-                continue
-            source = Path(str(dist.locate_file(top)))
-            link = into / top
-            if source.exists() and not link.exists():
-                link.symlink_to(source, target_is_directory=source.is_dir())
+def installed_versions(python: Path) -> dict[str, str]:
+    listed = run([str(python), "-m", "pip", "list", "--format", "json"]).stdout
+    return {canonicalize_name(d["name"]): d["version"] for d in json.loads(listed)}
 
 
 def free_port() -> int:
@@ -112,43 +93,50 @@ def free_port() -> int:
 
 
 def run(args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120, **kw)  # type: ignore[call-overload]
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300, **kw)  # type: ignore[call-overload]
     assert done.returncode == 0, f"{args}\n{done.stdout}\n{done.stderr}"
     return done  # type: ignore[no-any-return]
 
 
-def test_the_image_steps_install_and_start_the_worker_in_a_fresh_venv(tmp_path: Path) -> None:
+def test_the_image_steps_install_the_lock_and_start_the_worker_in_a_fresh_venv(
+    tmp_path: Path,
+) -> None:
     app = build_context(tmp_path / "app")
     venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    # The image's Python comes with pip: a venv seeded with pip stands in for it.
+    seeded = uv(
+        "venv", "--seed", "--python", sys.executable, str(venv), cwd=tmp_path, offline=False
+    )
+    assert seeded.returncode == 0, seeded.stderr
     python, bin_dir = venv / "bin" / "python", venv / "bin"
-
-    # RUN python -c "…" > /tmp/requirements.txt && pip install -r /tmp/requirements.txt
-    requirements = run([str(python), "-c", dockerfile_requirements_script()], cwd=app).stdout
-    assert "prometheus-client" in requirements and "pytest" not in requirements
-    (tmp_path / "requirements.txt").write_text(requirements, encoding="utf-8")
-    tools = closure(["pip", *build_requirements()])
-    link_dependencies(closure(requirements.split()) | tools, tmp_path / "deps")
-    site = Path(
-        run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]
-        ).stdout.strip()
-    )
-    (site / "runtime-deps.pth").write_text(str(tmp_path / "deps") + "\n", encoding="utf-8")
-    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "--no-cache-dir"]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEETSYNC_", "PIP_"))}
-    env["PIP_CONFIG_FILE"] = os.devnull  # no machine-wide index or find-links
-    satisfied = run(
-        [*pip, "install", "--no-index", "-r", str(tmp_path / "requirements.txt")], env=env
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,  # no machine-wide index, find-links or constraints
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
     )
-    assert "Requirement already satisfied: prometheus-client" in satisfied.stdout
 
-    # RUN pip install --no-deps .
-    assert "pip install --no-cache-dir --no-deps ." in DOCKERFILE
-    run([*pip, "install", "--no-index", "--no-deps", "--no-build-isolation", "."], cwd=app, env=env)
+    seeded_with = installed_versions(python)  # pip and its kin, as the image has them
+
+    # RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+    # RUN pip install --no-cache-dir --no-deps . && rm -rf build sheetsync.egg-info
+    locked_step, package_step = dockerfile_pip_installs()
+    assert "--require-hashes -r requirements.lock" in locked_step
+    assert "--no-deps ." in package_step
+    for step in (locked_step, package_step):
+        run(["sh", "-c", step], cwd=app, env=env)
+
+    locked = locked_pins(app / "requirements.lock")
+    versions = installed_versions(python)
+    assert versions.pop("sheetsync") == "0.1.0"
+    assert {n: v for n, v in versions.items() if n in locked or n not in seeded_with} == locked, (
+        "the image holds the locked runtime set, nothing else"
+    )
     where = run([str(python), "-c", "import sheetsync; print(sheetsync.__file__)"], cwd=tmp_path)
-    assert where.stdout.startswith(str(site)), "the installed copy, not the worktree"
+    assert where.stdout.startswith(str(venv)), "the installed copy, not the worktree"
     assert run([str(bin_dir / "sheetsync"), "--help"], env=env).stdout.startswith("Usage:")
+    reported = run([str(bin_dir / "sheetsync"), "--version"], env=env).stdout
+    assert re.search(rf"^httpx +{re.escape(locked['httpx'])}$", reported, re.M), reported
 
     # A one-shot sync against a temp workbook, then the image's CMD with its HEALTHCHECK.
     config_dir, data = tmp_path / "config", tmp_path / "data"
