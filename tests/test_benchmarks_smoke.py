@@ -17,9 +17,10 @@ def test_a_tiny_sheet_benchmark_counts_the_requests_each_approach_sends() -> Non
     by = {m.approach: m for m in results}
     assert edited == 6
     assert by["floor (fetch + decode once)"].requests == 1
-    assert by["sheetsync (worker, steady)"].requests == 3  # read, guard read, write
+    # read, guard read, write, and the read that verifies the write
+    assert by["sheetsync (worker, steady)"].requests == 4
     # A fresh process finds the metadata in the file beside its state store.
-    assert by["sheetsync (cold process)"].requests == 3
+    assert by["sheetsync (cold process)"].requests == 4
     script = by["gspread script (update per changed row)"]
     assert script.requests == 3 + edited and script.extrapolated
     assert by["no-code flow (read + write per row)"].requests == 3 + 2 * 12

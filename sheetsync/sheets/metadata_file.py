@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from sheetsync.sheets.google import Book, Grid, MetadataCache
+from sheetsync.sheets.google_metadata import Book, Grid, MetadataCache
 
 log = logging.getLogger(__name__)
 
