@@ -31,12 +31,13 @@ Cell = tuple[int, int, str]  # 1-based row, 0-based column, text
 
 
 @dataclass(frozen=True)
-class Expected:
-    """One row below the header as it should read after the write."""
+class RowStatus:
+    """One row below the header: who it is, and what the status columns written hold
+    (as read back) or should hold (as expected)."""
 
     key: RowKey
     texts: tuple[str, ...]  # in `Expectation.columns` order
-    written: tuple[tuple[int, str], ...]  # (column, text) written to it this pass
+    written: tuple[tuple[int, str], ...] = ()  # (column, text) written to it this pass
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Expectation:
     identity_columns: tuple[int | None, ...]
     headers: tuple[tuple[int, str], ...]  # header cells the write relied on
     columns: tuple[int, ...]  # status columns written below the header
-    rows: tuple[Expected, ...]  # in sheet order from the row below the header
+    rows: tuple[RowStatus, ...]  # in sheet order from the row below the header
 
     @property
     def rows_written(self) -> int:
@@ -92,12 +93,9 @@ def expect(
         own = dict(written.get(number, ()))
         texts = tuple(own[col] if col in own else _as_text(_at(before, col)) for col in columns)
         key = _key(before, plan.identity_columns, columns)
-        rows.append(Expected(key, texts, tuple(sorted(own.items()))))
+        rows.append(RowStatus(key, texts, tuple(sorted(own.items()))))
     headers = tuple(sorted({*plan.expected_headers, *plan.new_headers}))
-    expectation = Expectation(
-        plan.header_row, plan.identity_columns, headers, columns, _trimmed(rows)
-    )
-    return expectation
+    return Expectation(plan.header_row, plan.identity_columns, headers, columns, _trimmed(rows))
 
 
 def check(expectation: Expectation, rows: Sequence[Sequence[CellValue]]) -> Check:
@@ -109,10 +107,9 @@ def check(expectation: Expectation, rows: Sequence[Sequence[CellValue]]) -> Chec
 
     current = _trimmed(
         [
-            Expected(
+            RowStatus(
                 _key(cells, exp.identity_columns, exp.columns),
                 tuple(status_text(_at(cells, col)) for col in exp.columns),
-                (),
             )
             for cells in rows[exp.header_row :]
         ]
@@ -192,7 +189,7 @@ def _key(
     return (*identity, *content)
 
 
-def _trimmed(rows: list[Expected]) -> tuple[Expected, ...]:
+def _trimmed(rows: list[RowStatus]) -> tuple[RowStatus, ...]:
     """Without trailing empty rows, which the API leaves out of what it sends."""
     end = len(rows)
     while end and not any(rows[end - 1].key) and not any(map(status_text, rows[end - 1].texts)):

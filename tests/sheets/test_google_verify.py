@@ -17,6 +17,7 @@ from rich.console import Console
 from sheetsync.cli.render import render_terminal
 from sheetsync.core.report import to_json
 from sheetsync.core.result import SyncResult
+from sheetsync.ops.metrics import Metrics
 from sheetsync.ops.observe import record_pass
 from sheetsync.run.sync import run_sync
 from sheetsync.settings import Settings, load_settings
@@ -115,8 +116,8 @@ class Office:
         self.before = [list(r) for r in api.sheet.cells]  # as staff left it
         api.reset_counts()
 
-    def sync(self) -> SyncResult:
-        sheet = google_sheet(self.api, metadata=self.cache)
+    def sync(self, **kw: Any) -> SyncResult:
+        sheet = google_sheet(self.api, metadata=self.cache, **kw)
         return run_sync(sheet, self.checker, self.settings, self.clock)
 
 
@@ -269,6 +270,24 @@ def test_one_repair_round_then_the_rest_is_left_to_the_next_sync_and_said(
     healed = office.sync()  # plans afresh against the sheet as it is now
     assert misplaced(read, api.sheet.cells, healed) == ([], [])
     assert healed.outcome.rows_left == 0
+
+
+def test_the_verify_read_and_the_repair_are_counted_in_the_metrics(
+    api: FakeSheetsApi, settings: Settings
+) -> None:
+    office = Office(api, settings)
+    api.before(VALUES_UPDATE, 1, lambda fake: fake.sheet.move_row(9, 2))
+    metrics = Metrics()
+    office.sync(observer=metrics)
+
+    def requests(action: str) -> float | None:
+        labels = {"service": "google_sheets", "action": action, "outcome": "ok"}
+        return metrics.registry.get_sample_value("sheetsync_api_requests_total", labels)
+
+    counted = {
+        a: requests(a) for a in ("read", "guard_read", "write", "verify_read", "repair_write")
+    }
+    assert counted == {"read": 1, "guard_read": 1, "write": 1, "verify_read": 2, "repair_write": 1}
 
 
 @pytest.mark.parametrize(
