@@ -307,9 +307,9 @@ class FakeSheetsApi:
         out = []
         for a1 in query.get("ranges", []):
             sheet, (r1, c1, r2, c2) = self._locate(a1)
-            grid = [
+            grid = [  # rows below the last one with cells are empty: left out anyway
                 [_render(sheet.get(r, c), render, dates) for c in range(c1, c2 + 1)]
-                for r in range(r1, r2 + 1)
+                for r in range(r1, min(r2, len(sheet.cells)) + 1)
             ]
             if major == "COLUMNS":
                 grid = [list(col) for col in zip(*grid, strict=True)]
@@ -511,11 +511,18 @@ def write_key_file(path: Path, **overrides: Any) -> Path:
     return path
 
 
-def credentials() -> service_account.Credentials:
-    info = key_info()
+@cache
+def _parsed_credentials() -> service_account.Credentials:
     return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-        info, scopes=list(SCOPES)
+        key_info(), scopes=list(SCOPES)
     )
+
+
+def credentials() -> service_account.Credentials:
+    """Fresh credentials (no token yet) for the throwaway key. Parsing a PEM key costs
+    about 0.1 s (OpenSSL checks it), so it is parsed once and each copy shares it."""
+    fresh: service_account.Credentials = _parsed_credentials().with_scopes(list(SCOPES))
+    return fresh
 
 
 def google_sheet(
