@@ -144,7 +144,8 @@ class GoogleSheet:
         # columns: the API omits trailing empty rows, so only full rows tell how many
         # rows without an identity (no name, e-mail or domain) the sheet holds now.
         fresh, size = self._read_values(self._current_grid(), purpose="guard read")
-        resolution = resolve(plan, view_of_rows(fresh, plan))
+        guard = view_of_rows(fresh, plan)
+        resolution = resolve(plan, guard)
         outcome = WriteOutcome(
             cells_written=len(resolution.cells),
             rows_written=resolution.rows_written,
@@ -154,7 +155,7 @@ class GoogleSheet:
         if not resolution.cells:
             return outcome
         self._send(resolution.cells, "write", size)
-        expectation = expect(plan, fresh, resolution.cells)
+        expectation = expect(plan, fresh, guard, resolution.cells)
         if expectation is None:
             return outcome
         settled = self._verify(expectation)

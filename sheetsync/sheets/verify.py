@@ -23,8 +23,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sheetsync.core.keys import loose_key
-from sheetsync.core.plan import WritePlan, row_identity, status_text
+from sheetsync.core.plan import Identity, WritePlan, row_identity, status_text
 from sheetsync.core.values import CellValue, text_of
+from sheetsync.sheets.guard import GuardView
 
 RowKey = tuple[str, ...]
 Cell = tuple[int, int, str]  # 1-based row, 0-based column, text
@@ -76,10 +77,13 @@ class Settled:
 
 
 def expect(
-    plan: WritePlan, guard_rows: Sequence[Sequence[CellValue]], cells: Iterable[Cell]
+    plan: WritePlan,
+    guard_rows: Sequence[Sequence[CellValue]],
+    guard: GuardView,
+    cells: Iterable[Cell],
 ) -> Expectation | None:
-    """The sheet as the guard read saw it with `cells` written; None when no data row
-    was written (nothing to verify)."""
+    """The sheet as the guard read saw it (`guard_rows`, and `guard` worked out from
+    them) with `cells` written; None when no data row was written (nothing to verify)."""
     data = [(row, col, text) for row, col, text in cells if row > plan.header_row]
     if not data:
         return None
@@ -92,7 +96,7 @@ def expect(
         before = guard_rows[number - 1]
         own = dict(written.get(number, ()))
         texts = tuple(own[col] if col in own else _as_text(_at(before, col)) for col in columns)
-        key = _key(before, plan.identity_columns, columns)
+        key = _key(guard.identities[number], before, columns)
         rows.append(RowStatus(key, texts, tuple(sorted(own.items()))))
     headers = tuple(sorted({*plan.expected_headers, *plan.new_headers}))
     return Expectation(plan.header_row, plan.identity_columns, headers, columns, _trimmed(rows))
@@ -108,7 +112,7 @@ def check(expectation: Expectation, rows: Sequence[Sequence[CellValue]]) -> Chec
     current = _trimmed(
         [
             RowStatus(
-                _key(cells, exp.identity_columns, exp.columns),
+                _key(row_identity(cells, exp.identity_columns), cells, exp.columns),
                 tuple(status_text(_at(cells, col)) for col in exp.columns),
             )
             for cells in rows[exp.header_row :]
@@ -176,10 +180,8 @@ def unverified(rows_written: int, why: str, cells_written: int = 0) -> Settled:
 # -- helpers ---------------------------------------------------------------------------
 
 
-def _key(
-    cells: Sequence[CellValue], identity_columns: Sequence[int | None], written: Sequence[int]
-) -> RowKey:
-    identity = row_identity(cells, identity_columns)
+def _key(identity: Identity, cells: Sequence[CellValue], written: Sequence[int]) -> RowKey:
+    """The identity; for a row without one, its cells outside the columns written."""
     if any(identity):
         return identity
     skip = set(written)

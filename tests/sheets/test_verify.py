@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from sheetsync.core.values import CellValue
+from sheetsync.sheets.guard import view_of_rows
 from sheetsync.sheets.verify import Check, check, expect, settle, unverified
 from tests.support.sheet_contract import HEADER, plan_for
 
@@ -29,7 +30,8 @@ def expectation(
     writes: dict[int, list[tuple[int, str]]] = WRITES,
 ) -> Any:
     cells = [(n, col, text) for n, pairs in writes.items() for col, text in pairs]
-    found = expect(plan_for(guard, writes), guard, cells)
+    plan = plan_for(guard, writes)
+    found = expect(plan, guard, view_of_rows(guard, plan), cells)
     assert found is not None
     return found
 
@@ -121,7 +123,7 @@ def test_a_changed_header_row_makes_the_write_unverifiable() -> None:
 
 def test_nothing_to_verify_when_only_header_cells_were_written() -> None:
     plan = plan_for(GUARD, {}, new_headers=((5, "Következő lépés"),))
-    assert expect(plan, GUARD, [(1, 5, "Következő lépés")]) is None
+    assert expect(plan, GUARD, view_of_rows(GUARD, plan), [(1, 5, "Következő lépés")]) is None
 
 
 @pytest.mark.parametrize(
