@@ -320,6 +320,27 @@ def test_a_verification_that_fails_leaves_the_rows_written_unconfirmed_not_the_p
     assert misplaced(read, api.sheet.cells, office.sync()) == ([], [])
 
 
+def test_a_column_inserted_while_writing_is_said_plainly(
+    api: FakeSheetsApi, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    office = Office(api, settings)
+
+    def insert_column(fake: FakeSheetsApi) -> None:
+        for row in fake.sheet.cells:
+            row.insert(1, None)
+        fake.sheet.cells[0][1] = "Kapcsolattartó"
+
+    api.before(VALUES_UPDATE, 1, insert_column)
+    caplog.set_level(logging.WARNING)
+
+    outcome = office.sync().outcome
+
+    assert api.calls == [BATCH_GET, BATCH_GET, VALUES_UPDATE, BATCH_GET]  # no repair
+    assert outcome.rows_left == len(outcome.rows_written) == 6
+    assert outcome.note and "header row changed while sheetsync was writing" in outcome.note
+    assert "header row changed" in caplog.text
+
+
 # -- a re-created tab ---------------------------------------------------------------------
 
 
