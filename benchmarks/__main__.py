@@ -9,7 +9,7 @@ import platform
 import sys
 from datetime import UTC, datetime
 
-from . import core, domain_checks, sheet_sync, startup, workbook
+from . import concurrent_edits, core, domain_checks, sheet_sync, startup, workbook
 from .sheets_server import LoopbackSheets
 
 
@@ -36,13 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes")
     parser.add_argument(
         "--only",
-        choices=["startup", "core", "sheets", "workbook", "domains"],
+        choices=["startup", "core", "sheets", "edits", "workbook", "domains"],
         action="append",
         help="repeatable",
     )
     args = parser.parse_args(argv)
     latency = args.latency / 1000
-    only = set(args.only or ["startup", "core", "sheets", "workbook", "domains"])
+    only = set(args.only or ["startup", "core", "sheets", "edits", "workbook", "domains"])
     sizes = (100, 1000) if args.quick else (100, 1000, 10_000)
     fractions = (0.0, 0.5) if args.quick else (0.0, 0.01, 0.5)
     cap = 5 if args.quick else 20
@@ -97,6 +97,23 @@ def main(argv: list[str] | None = None) -> int:
             "(request counts exact); * peak of the capped run.\n"
         )
 
+    if "edits" in only:
+        rows = sizes[1]
+        print(f"## A colleague editing mid-sync: {rows:,} rows, 10 % edited by staff, "
+              f"{args.latency:.0f} ms per request\n")  # fmt: skip
+        print("| colleague | lands | requests | of which metadata | repaired | left | "
+              "misdirected after the pass | wall s |")  # fmt: skip
+        print("|---|---|---:|---:|---:|---:|---:|---:|")
+        with LoopbackSheets(latency) as server:
+            edit_runs = concurrent_edits.run(server, rows, 0.1)
+        for e in edit_runs:
+            print(
+                f"| {e.edit} | {e.moment} | {sum(e.requests.values())} | "
+                f"{e.requests[concurrent_edits.METADATA]} | {e.repaired} | {e.left} | "
+                f"{e.misdirected} | {e.wall:.2f} |"
+            )
+        print()
+        targets.extend(edit_targets(edit_runs))
     if "workbook" in only:
         print("## The local workbook (.xlsx), one pass in a fresh process\n")
         print("| rows | columns | pass | cells written | wall s | peak MB (RSS) |")
@@ -141,6 +158,33 @@ def main(argv: list[str] | None = None) -> int:
         for name, met, detail in targets:
             print(f"- {'MET' if met else 'NOT MET'}: {name} ({detail})")
     return 0
+
+
+def edit_targets(runs: list[concurrent_edits.Run]) -> list[tuple[str, bool, str]]:
+    calm = [r for r in runs if r.moment != concurrent_edits.REPAIRABLE]
+    repaired = [r for r in runs if r.moment == concurrent_edits.REPAIRABLE]
+    most_calm = max(r.sync_requests for r in calm)
+    most_repaired = max(r.sync_requests for r in repaired)
+    wrong = sum(r.misdirected for r in runs)
+    return [
+        (
+            "a sync with changes ≤ 4 requests when nothing moved during the write",
+            most_calm <= 4,
+            f"at most {most_calm} over {len(calm)} passes (a metadata look after the grid "
+            "changed size is counted apart)",
+        ),
+        (
+            "a repair adds ≤ 2 requests",
+            most_repaired <= 6,
+            f"at most {most_repaired} over {len(repaired)} passes with an edit between the "
+            "guard read and the write",
+        ),
+        (
+            "0 rows holding another row's status after any pass",
+            wrong == 0,
+            f"{wrong} over {len(runs)} passes",
+        ),
+    ]
 
 
 def sheet_targets(

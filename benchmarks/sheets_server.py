@@ -6,7 +6,8 @@ round trip. It runs in a child process so its CPU time and memory never count
 against the client being measured. Response shapes follow tests/support/google_fake.py
 (both parse ranges with `sheetsync.sheets.a1.range_bounds`):
 values with trailing empty cells and rows omitted, ranges echoed, errors as
-{"error": {...}}. Control endpoints under /_bench load a sheet and read counters.
+{"error": {...}}. Control endpoints under /_bench load a sheet, read counters and
+arm a colleague's edit (`EDITS`) to land just before the n-th request of a kind.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import multiprocessing
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -30,6 +32,44 @@ KEY = "1BenchSpreadsheetKey_0123456789abcdefgh"
 TITLE = "Ügyfelek"
 
 
+def _shown(row: list[Any], col: int = 0) -> str:
+    value = row[col] if col < len(row) else None
+    return "" if value is None else str(value).strip()
+
+
+def _sort(cells: list[list[Any]], descending: bool) -> int:
+    """Data → Sort sheet by column A below the header, as Sheets does: blanks last."""
+    filled = sorted((r for r in cells[1:] if _shown(r)), key=lambda r: _shown(r).casefold(),
+                    reverse=descending)  # fmt: skip
+    cells[1:] = filled + [r for r in cells[1:] if not _shown(r)]
+    return 0
+
+
+def _insert(cells: list[list[Any]]) -> int:
+    cells.insert(2, [])  # Insert 1 row above row 3
+    return 1
+
+
+def _delete(cells: list[list[Any]]) -> int:
+    del cells[3]  # Delete row 4
+    return -1
+
+
+def _drag(cells: list[list[Any]]) -> int:
+    cells.insert(1, cells.pop())  # the last row dragged up to row 2
+    return 0
+
+
+# A colleague's edit of the cells; returns how many rows the grid gained.
+EDITS: dict[str, Callable[[list[list[Any]]], int]] = {
+    "insert a row above": _insert,
+    "delete a row": _delete,
+    "sort A to Z": lambda cells: _sort(cells, descending=False),
+    "sort Z to A": lambda cells: _sort(cells, descending=True),
+    "drag a row": _drag,
+}
+
+
 class SheetState:
     """One worksheet's cells (None for empty) and its grid size."""
 
@@ -38,6 +78,7 @@ class SheetState:
         self.rows = 1000
         self.cols = 26
         self.calls: Counter[str] = Counter()
+        self.armed: tuple[str, int, str] | None = None  # (kind, nth, edit)
         self.lock = threading.Lock()
 
     def load(self, cells: list[list[Any]]) -> None:
@@ -45,6 +86,14 @@ class SheetState:
         self.rows = max(1000, len(cells) + 100)
         self.cols = max(26, max((len(r) for r in cells), default=0))
         self.calls.clear()
+        self.armed = None
+
+    def count(self, kind: str) -> None:
+        """Count a request, and let an armed edit land just before it is served."""
+        self.calls[kind] += 1
+        if self.armed and self.armed[:2] == (kind, self.calls[kind]):
+            self.rows += EDITS[self.armed[2]](self.cells)
+            self.armed = None
 
     # -- API ---------------------------------------------------------------------------
 
@@ -129,26 +178,26 @@ def make_handler(state: SheetState, latency: float) -> type[BaseHTTPRequestHandl
             self, method: str, rest: str, query: dict[str, list[str]], body: dict[str, Any]
         ) -> tuple[int, Any]:
             if method == "GET" and rest == "":
-                state.calls["spreadsheets.get"] += 1
+                state.count("spreadsheets.get")
                 return 200, state.metadata()
             if method == "GET" and rest == "/values:batchGet":
-                state.calls["values.batchGet"] += 1
+                state.count("values.batchGet")
                 ranges = [state.values(a1) for a1 in query.get("ranges", [])]
                 return 200, {"spreadsheetId": KEY, "valueRanges": ranges}
             if method == "GET" and rest.startswith("/values/"):
-                state.calls["values.get"] += 1
+                state.count("values.get")
                 return 200, state.values(unquote(rest.removeprefix("/values/")))
             if method == "PUT" and rest.startswith("/values/"):
-                state.calls["values.update"] += 1
+                state.count("values.update")
                 a1 = unquote(rest.removeprefix("/values/"))
                 cells = state.write(a1, body.get("values", []))
                 return 200, {"spreadsheetId": KEY, "updatedRange": a1, "updatedCells": cells}
             if method == "POST" and rest == "/values:batchUpdate":
-                state.calls["values.batchUpdate"] += 1
+                state.count("values.batchUpdate")
                 cells = sum(state.write(d["range"], d["values"]) for d in body.get("data", []))
                 return 200, {"spreadsheetId": KEY, "totalUpdatedCells": cells}
             if method == "POST" and rest == ":batchUpdate":
-                state.calls["spreadsheets.batchUpdate"] += 1
+                state.count("spreadsheets.batchUpdate")
                 for request in body.get("requests", []):
                     spec = request.get("appendDimension", {})
                     if spec.get("dimension") == "COLUMNS":
@@ -164,6 +213,12 @@ def make_handler(state: SheetState, latency: float) -> type[BaseHTTPRequestHandl
                     return {}
                 if path == "/_bench/calls":
                     return dict(state.calls)
+                if path == "/_bench/reset":
+                    state.calls.clear()
+                    return {}
+                if path == "/_bench/arm":
+                    state.armed = (str(body["kind"]), int(body["nth"]), str(body["edit"]))
+                    return {}
                 if path == "/_bench/cells":
                     return state.cells
             return {"error": path}
@@ -215,6 +270,14 @@ class LoopbackSheets:
 
     def calls(self) -> Counter[str]:
         return Counter(self._control.get(f"{self.base}/_bench/calls").json())
+
+    def reset_calls(self) -> None:
+        self._control.post(f"{self.base}/_bench/reset").raise_for_status()
+
+    def arm(self, kind: str, nth: int, edit: str) -> None:
+        """Apply `EDITS[edit]` just before the `nth` request of `kind` is served."""
+        body: dict[str, Any] = {"kind": kind, "nth": nth, "edit": edit}
+        self._control.post(f"{self.base}/_bench/arm", json=body).raise_for_status()
 
     def cells(self) -> list[list[Any]]:
         cells: list[list[Any]] = self._control.get(f"{self.base}/_bench/cells").json()

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from benchmarks import domain_checks, sheet_sync, startup, workbook
+from benchmarks import concurrent_edits, domain_checks, sheet_sync, startup, workbook
 from benchmarks.sheets_server import LoopbackSheets
 
 
@@ -17,12 +17,30 @@ def test_a_tiny_sheet_benchmark_counts_the_requests_each_approach_sends() -> Non
     by = {m.approach: m for m in results}
     assert edited == 6
     assert by["floor (fetch + decode once)"].requests == 1
-    assert by["sheetsync (worker, steady)"].requests == 3  # read, guard read, write
+    # read, guard read, write, and the read that verifies the write
+    assert by["sheetsync (worker, steady)"].requests == 4
     # A fresh process finds the metadata in the file beside its state store.
-    assert by["sheetsync (cold process)"].requests == 3
+    assert by["sheetsync (cold process)"].requests == 4
     script = by["gspread script (update per changed row)"]
     assert script.requests == 3 + edited and script.extrapolated
     assert by["no-code flow (read + write per row)"].requests == 3 + 2 * 12
+
+
+def test_a_tiny_concurrent_edit_benchmark_counts_requests_and_misdirected_rows() -> None:
+    with LoopbackSheets(latency=0.0) as server:
+        runs = concurrent_edits.run(server, rows=12, fraction=0.5)
+    assert len(runs) == 5 * 4  # every edit at every moment
+    for run in runs:
+        assert run.misdirected == 0, (run.edit, run.moment)
+        if run.moment == concurrent_edits.REPAIRABLE:
+            assert run.repaired > 0 and run.sync_requests == 6, (run.edit, run.requests)
+        else:
+            assert run.repaired == 0 and run.sync_requests == 4, (run.edit, run.requests)
+    resized = [r for r in runs if r.requests[concurrent_edits.METADATA]]
+    assert {(r.edit, r.moment) for r in resized} == {
+        ("insert a row above", "before the read"),
+        ("delete a row", "before the read"),
+    }
 
 
 def test_a_tiny_domain_benchmark_answers_everything_and_the_warm_pass_asks_nothing() -> None:

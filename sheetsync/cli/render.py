@@ -21,10 +21,12 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 _HEAD = {
     "hu": ("Ügyfelek állapota", "Szakasz", "Ügyfél", "Sor", "Teendők és problémák", "cella írva",
            "cella írandó (próba, semmi sem íródott)", "sor a következő körre maradt",
-           "Fejlesztés indítható", "ügyfél"),
+           "Fejlesztés indítható", "ügyfél",
+           "sor kapta vissza a saját állapotát (egy kolléga közben sorokat mozgatott)"),
     "en": ("Client status", "Stage", "Client", "Row", "To do and problems", "cells written",
            "cells to write (dry run, nothing written)", "rows left for the next pass",
-           "Development can start", "clients"),
+           "Development can start", "clients",
+           "rows given back their own status (a colleague moved rows meanwhile)"),
 }  # fmt: skip
 
 
@@ -72,8 +74,11 @@ def render_terminal(result: SyncResult, console: Console) -> None:
         console.print(f"[bold]{result.cells_planned}[/] {h[6]}")
     else:
         console.print(f"[bold]{result.outcome.cells_written}[/] {h[5]}")
-    if result.outcome.rows_skipped:
-        console.print(f"[yellow]{len(result.outcome.rows_skipped)} {h[7]}[/]")
+    if result.outcome.rows_repaired:
+        console.print(f"[yellow]{result.outcome.rows_repaired} {h[10]}[/]")
+    left = len(result.outcome.rows_skipped) + result.outcome.rows_left
+    if left:
+        console.print(f"[yellow]{left} {h[7]}[/]")
     if result.outcome.note:  # e.g. the workbook is open in Excel: the write waits
         console.print(Text(result.outcome.note, style="yellow"))
 

@@ -72,7 +72,11 @@ class WriteOutcome:
     cells_written: int = 0
     rows_written: tuple[int, ...] = ()  # sheet rows written, after remapping
     rows_skipped: tuple[int, ...] = ()  # rows (as read) left for the next sync
-    note: str | None = None  # why rows were skipped
+    note: str | None = None  # why rows were skipped, repaired or left
+    # After the write was read back (Google Sheets): rows a colleague's edit had given
+    # another row's status, put right; and rows still not confirmed, for the next sync.
+    rows_repaired: int = 0
+    rows_left: int = 0
     deferred: bool = False  # the sheet was not ours to write now: nothing written, next pass
 
 
@@ -134,7 +138,7 @@ def plan_writes(
         changed = [
             (layout.status[key], text)
             for key, text in wanted.items()
-            if _norm(_cell(cells, layout.status[key])) != _norm(text)
+            if status_text(_cell(cells, layout.status[key])) != status_text(text)
         ]
         if not changed:
             continue
@@ -162,5 +166,7 @@ def _cell(cells: Sequence[CellValue], col: int | None) -> CellValue:
     return cells[col] if col is not None and col < len(cells) else None
 
 
-def _norm(value: CellValue | str) -> str:
+def status_text(value: CellValue | str) -> str:
+    """A status cell's text as compared: what is there and what is meant to be there are
+    equal when they read the same (trimmed; Windows line ends as plain ones)."""
     return (text_of(value) or "").replace("\r\n", "\n")

@@ -78,5 +78,7 @@ def to_json(result: SyncResult) -> dict[str, Any]:
         "cells_written": result.outcome.cells_written,
         "cells_planned": result.cells_planned,
         "rows_skipped": list(result.outcome.rows_skipped),
+        "rows_repaired": result.outcome.rows_repaired,
+        "rows_left": result.outcome.rows_left,
         "note": result.outcome.note,
     }

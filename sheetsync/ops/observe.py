@@ -48,6 +48,8 @@ def sync_event(
             infos=severities[Severity.INFO],
             cells_written=result.outcome.cells_written,
             rows_skipped=len(result.outcome.rows_skipped),
+            rows_repaired=result.outcome.rows_repaired,
+            rows_left=result.outcome.rows_left,
         )
     if error is not None:
         event["error_class"], event["error_message"] = describe_error(error)

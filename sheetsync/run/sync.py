@@ -71,7 +71,7 @@ def run_sync(
     plan = plan_writes(snapshot.rows, layout, status, texts, started)
     outcome = WriteOutcome() if dry_run else sheet.write(plan)
     if outcome.note:
-        log.warning("sync left rows for the next pass: %s", outcome.note)
+        log.warning("the sheet changed while syncing: %s", outcome.note)
     urls = {e.row.row: url for e in evaluations if (url := sheet.row_url(e.row.row))}
     return SyncResult(
         sheet=snapshot.title,

@@ -1,19 +1,21 @@
 """The Google Sheets backend (gspread's low-level HTTP client, Sheets API v4).
 
-API budget per sync: spreadsheet metadata once per process (cached; refreshed when
-the worksheet cannot be found), one `values.batchGet` for the data, and only when
-something must be written one guard `values.batchGet`, at most one
-`spreadsheets.batchUpdate` that appends grid columns (never shrinks), and one
-`values.batchUpdate` (RAW, changed cells only). Values are read unformatted with
-dates as serial numbers: text stays text, checkboxes are booleans.
+API budget per sync: spreadsheet metadata once per process (cached; asked again when
+the worksheet cannot be found or its grid changed size), one `values.batchGet` for the
+data, and only when something must be written one guard `values.batchGet`, at most one
+`spreadsheets.batchUpdate` that appends grid columns (never shrinks), one
+`values.batchUpdate` (RAW, changed cells only) and one `values.batchGet` reading it
+back (`verify`); a colleague's edit caught there costs one repair write and one more
+read. Values are read unformatted with dates as serial numbers: text stays text,
+checkboxes are booleans.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import requests
@@ -23,7 +25,6 @@ from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
 from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 
-from sheetsync.core.keys import loose_key
 from sheetsync.core.plan import WriteOutcome, WritePlan
 from sheetsync.core.values import CellValue
 from sheetsync.errors import GaveUp, SheetAccessError
@@ -36,8 +37,11 @@ from sheetsync.retry import (
 )
 from sheetsync.sheets.a1 import cell_runs, grid_size, quote_title
 from sheetsync.sheets.google_errors import Target, api_message, classify, status_of, translate
+from sheetsync.sheets.google_metadata import Book, Grid, book_of, choose
+from sheetsync.sheets.google_metadata import MetadataCache as MetadataCache  # re-exported
 from sheetsync.sheets.guard import resolve, view_of_rows
 from sheetsync.sheets.port import RequestObserver, SheetSnapshot
+from sheetsync.sheets.verify import Cell, Expectation, Settled, check, expect, settle, unverified
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -47,7 +51,7 @@ READ_OPTIONS: Mapping[str, str] = {
     "valueRenderOption": "UNFORMATTED_VALUE",  # numbers, booleans and text as stored
     "dateTimeRenderOption": "SERIAL_NUMBER",  # dates as Sheets serial days (values.parse_date)
 }
-METADATA_FIELDS = (
+METADATA_FIELDS = (  # what the worksheet is chosen by, its id (links) and grid size
     "properties.title,"
     "sheets.properties(sheetId,title,index,sheetType,gridProperties(rowCount,columnCount))"
 )
@@ -66,45 +70,6 @@ class NoObserver:
 
 
 NO_OBSERVER = NoObserver()
-
-
-@dataclass(frozen=True)
-class Grid:
-    """One worksheet as the metadata describes it."""
-
-    gid: int
-    title: str
-    rows: int
-    cols: int
-
-
-@dataclass(frozen=True)
-class Book:
-    title: str
-    grids: tuple[Grid, ...]  # grid worksheets in tab order
-
-
-class MetadataCache:
-    """Spreadsheet metadata by key. Whoever builds the sheets decides how long it lives
-    and who shares it (the composition root: one per sheet, or a file per install)."""
-
-    def __init__(self) -> None:
-        self._books: dict[str, Book] = {}
-
-    def get(self, key: str) -> Book | None:
-        return self._books.get(key)
-
-    def put(self, key: str, book: Book) -> None:
-        self._books[key] = book
-
-    def forget(self, key: str) -> None:
-        self._books.pop(key, None)
-
-    def update_grid(self, key: str, grid: Grid) -> None:
-        book = self._books.get(key)
-        if book is not None:
-            grids = tuple(grid if g.gid == grid.gid else g for g in book.grids)
-            self._books[key] = replace(book, grids=grids)
 
 
 class GoogleSheet:
@@ -157,7 +122,19 @@ class GoogleSheet:
         return SHEET_URL.format(key=self.key, gid=self._grid.gid, row=row)
 
     def read(self) -> SheetSnapshot:
-        rows = self._read_values()  # first: it may refresh the metadata the name comes from
+        grid = self._current_grid()
+        rows, size = self._read_values(grid)
+        live = self._current_grid()  # another grid if the title was not found
+        if size is not None and size != (live.rows, live.cols):
+            if live is grid:
+                # Not the grid cached: rows were added or deleted, or the tab was deleted
+                # and re-created under its title (a new sheetId, which links and column
+                # appends need). Ask the metadata, once.
+                live = self._refresh_metadata(grid)
+                if live.title != grid.title:  # another tab answers to the configuration
+                    rows, size = self._read_values(live)
+            if size is not None:
+                self._remember(replace(live, rows=size[0], cols=size[1]))
         return SheetSnapshot(title=self.name, rows=rows)
 
     def write(self, plan: WritePlan) -> WriteOutcome:
@@ -166,54 +143,94 @@ class GoogleSheet:
         # The guard read takes the whole used range again rather than only the identity
         # columns: the API omits trailing empty rows, so only full rows tell how many
         # rows without an identity (no name, e-mail or domain) the sheet holds now.
-        fresh = self._read_values(purpose="guard read")
-        resolution = resolve(plan, view_of_rows(fresh, plan))
-        if resolution.cells:
-            grid = self._current_grid()
-            needed = max(col for _, col, _ in resolution.cells) + 1
-            if needed > grid.cols:
-                self._append_columns(grid, needed - grid.cols)
-            body = {
-                "valueInputOption": "RAW",  # text stays text, '=…' never becomes a formula
-                "data": [
-                    {"range": f"{quote_title(grid.title)}!{a1}", "values": [list(texts)]}
-                    for a1, texts in cell_runs(resolution.cells)
-                ],
-            }
-            self._call("write", lambda: self._http.values_batch_update(self.key, body))
-        return WriteOutcome(
+        fresh, size = self._read_values(self._current_grid(), purpose="guard read")
+        guard = view_of_rows(fresh, plan)
+        resolution = resolve(plan, guard)
+        outcome = WriteOutcome(
             cells_written=len(resolution.cells),
             rows_written=resolution.rows_written,
             rows_skipped=resolution.rows_skipped,
             note=resolution.note,
         )
+        if not resolution.cells:
+            return outcome
+        self._send(resolution.cells, "write", size)
+        expectation = expect(plan, fresh, guard, resolution.cells)
+        if expectation is None:
+            return outcome
+        settled = self._verify(expectation)
+        return replace(
+            outcome,
+            cells_written=outcome.cells_written + settled.cells_written,
+            rows_repaired=settled.repaired,
+            rows_left=settled.left,
+            note="; ".join(n for n in (outcome.note, settled.note) if n) or None,
+        )
+
+    def _verify(self, expectation: Expectation) -> Settled:
+        """Read the sheet back; if a colleague's edit sent statuses astray, write once
+        more where the rows are now and read back again. One repair round at most: what
+        is still wrong then is left to the next sync, which plans afresh."""
+        repaired = 0  # cells the repair wrote
+        try:
+            first = check(expectation, self._read_back())
+            if first.header_changed or not first.cells:
+                return settle(first)
+            self._send(first.cells, "repair write")
+            repaired = len(first.cells)
+            return settle(first, check(expectation, self._read_back()), repaired)
+        except SheetAccessError as exc:  # written already: the pass stands, unproven
+            log.warning("could not verify the status cells just written: %s", exc)
+            why = f"the write could not be verified ({exc})"
+            return unverified(expectation.rows_written, why, repaired)
 
     # -- requests -------------------------------------------------------------------------
 
-    def _read_values(self, purpose: str = "read") -> list[list[CellValue]]:
-        """The worksheet's rows as the API sends them.
+    def _read_back(self) -> list[list[CellValue]]:
+        # Whole rows, as the guard read: a row without an identity is told apart by its
+        # other cells, and only whole rows tell how many rows there are (verify.py).
+        return self._read_values(self._current_grid(), "verify read")[0]
+
+    def _read_values(
+        self, grid: Grid, purpose: str = "read"
+    ) -> tuple[list[list[CellValue]], tuple[int, int] | None]:
+        """The worksheet's rows as the API sends them, and the grid size it echoes.
 
         Cells stay as decoded from JSON (`str`, `int`, `float`, `bool`; empty cells
         between filled ones arrive as ""): every reader takes "" as empty, and a pass
         over every cell would cost as much as the JSON decoding itself."""
-        grid = self._current_grid()
         try:
             fetched = self._fetch_values(grid, purpose, passthrough=_unknown_range)
         except APIError:  # only the unknown-range kind gets here untranslated
             # Renamed or deleted since the metadata was cached: look again, once.
             log.info("worksheet %r not found by title; refreshing metadata", grid.title)
-            self._metadata.forget(self.key)
-            self._grid = None
-            grid = self._current_grid()
+            grid = self._refresh_metadata(grid)
             fetched = self._fetch_values(grid, purpose)
-        payload = fetched
-        ranges = payload.get("valueRanges") or [{}]
+        ranges = fetched.get("valueRanges") or [{}]
         found = ranges[0]
-        size = grid_size(str(found.get("range", "")))
-        if size is not None and size != (grid.rows, grid.cols):
-            self._remember(replace(grid, rows=size[0], cols=size[1]))
         rows: list[list[CellValue]] = found.get("values", [])
-        return rows
+        return rows, grid_size(str(found.get("range", "")))
+
+    def _send(
+        self, cells: Sequence[Cell], purpose: str, size: tuple[int, int] | None = None
+    ) -> None:
+        """One `values.batchUpdate` of `cells` as text, the grid widened first if they
+        need columns it lacks (`size`: the grid as the last read echoed it)."""
+        grid = self._current_grid()
+        if size is not None:
+            grid = replace(grid, rows=size[0], cols=size[1])
+        needed = max(col for _, col, _ in cells) + 1
+        if needed > grid.cols:
+            self._append_columns(grid, needed - grid.cols)
+            grid = self._current_grid()
+        body = {
+            "valueInputOption": "RAW",  # text stays text, '=…' never becomes a formula
+            "data": [
+                {"range": f"{quote_title(grid.title)}!{a1}", "values": [list(texts)]}
+                for a1, texts in cell_runs(cells)
+            ],
+        }
+        self._call(purpose, lambda: self._http.values_batch_update(self.key, body))
 
     def _fetch_values(
         self,
@@ -235,13 +252,27 @@ class GoogleSheet:
     def _append_columns(self, grid: Grid, count: int) -> None:
         # appendDimension is relative to the live grid, so a stale cached size can never
         # shrink the sheet (gspread's add_cols sets an absolute size from its cache).
-        body = {
-            "requests": [
-                {"appendDimension": {"sheetId": grid.gid, "dimension": "COLUMNS", "length": count}}
-            ]
-        }
-        self._call("column append", lambda: self._http.batch_update(self.key, body))
+        def append(sheet_id: int) -> Callable[[], Any]:
+            spec = {"sheetId": sheet_id, "dimension": "COLUMNS", "length": count}
+            body = {"requests": [{"appendDimension": spec}]}
+            return lambda: self._http.batch_update(self.key, body)
+
+        try:
+            self._call("column append", append(grid.gid), passthrough=_unknown_grid)
+        except APIError:  # the tab was re-created under its title: a new sheetId
+            log.info("no worksheet with gid %s any more; refreshing metadata", grid.gid)
+            grid = self._refresh_metadata(grid)
+            self._call("column append", append(grid.gid))
         self._remember(replace(grid, cols=grid.cols + count))
+
+    def _refresh_metadata(self, seen: Grid) -> Grid:
+        """The metadata asked afresh, and the worksheet chosen from it again."""
+        self._metadata.forget(self.key)
+        self._grid = None
+        live = self._current_grid()
+        if live.gid != seen.gid:
+            log.info("worksheet %r is now gid %s (was %s)", live.title, live.gid, seen.gid)
+        return live
 
     def _current_grid(self) -> Grid:
         if self._grid is None:
@@ -249,7 +280,7 @@ class GoogleSheet:
             if book is None:
                 book = self._fetch_book()
                 self._metadata.put(self.key, book)
-            self._grid = self._choose(book)
+            self._grid = choose(book, self.gid, self.worksheet)
         return self._grid
 
     def _fetch_book(self) -> Book:
@@ -258,44 +289,7 @@ class GoogleSheet:
             "metadata read",
             lambda: self._http.fetch_sheet_metadata(self.key, params=dict(params)),
         )
-        grids = []
-        for sheet in sorted(raw.get("sheets", []), key=lambda s: s["properties"].get("index", 0)):
-            props = sheet["properties"]
-            if props.get("sheetType", "GRID") != "GRID":
-                continue  # chart sheets hold no cells
-            size = props.get("gridProperties", {})
-            grids.append(
-                Grid(
-                    int(props["sheetId"]),
-                    str(props["title"]),
-                    int(size.get("rowCount", 0)),
-                    int(size.get("columnCount", 0)),
-                )
-            )
-        return Book(str(raw.get("properties", {}).get("title", self.key)), tuple(grids))
-
-    def _choose(self, book: Book) -> Grid:
-        names = ", ".join(repr(g.title) for g in book.grids) or "none"
-        if self.gid is not None:
-            for grid in book.grids:
-                if grid.gid == self.gid:
-                    return grid
-            raise SheetAccessError(
-                f"no worksheet with gid {self.gid} in {book.title!r} (worksheets: {names}); "
-                "check sheet.gid (the number after #gid= in the tab's URL)"
-            )
-        if self.worksheet is None:
-            if not book.grids:
-                raise SheetAccessError(f"{book.title!r} has no worksheet with cells")
-            return book.grids[0]
-        exact = [g for g in book.grids if g.title == self.worksheet]
-        loose = [g for g in book.grids if loose_key(g.title) == loose_key(self.worksheet)]
-        if exact or len(loose) == 1:
-            return (exact or loose)[0]
-        raise SheetAccessError(
-            f"no worksheet {self.worksheet!r} in {book.title!r} (worksheets: {names}); "
-            "check sheet.worksheet"
-        )
+        return book_of(raw, self.key)
 
     def _remember(self, grid: Grid) -> None:
         self._grid = grid
@@ -345,3 +339,7 @@ class GoogleSheet:
 
 def _unknown_range(exc: APIError) -> bool:
     return status_of(exc) == 400 and "Unable to parse range" in str(exc.error.get("message"))
+
+
+def _unknown_grid(exc: APIError) -> bool:
+    return status_of(exc) == 400 and "No grid with id" in str(exc.error.get("message"))

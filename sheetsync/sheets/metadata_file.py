@@ -1,9 +1,10 @@
 """Spreadsheet metadata kept in a small JSON file beside the state store, so a fresh
 `sheetsync sync` process (run from cron) skips the metadata request too.
 
-It holds only titles, gids and grid sizes. A stale entry costs nothing extra: the grid
-size is refreshed from every read, and a renamed or deleted worksheet makes the
-backend forget the entry and fetch it again.
+It holds only titles, gids and grid sizes. A stale entry costs one request at most: a
+read whose grid size does not match it (rows added or deleted, the tab re-created
+under its title), a renamed or deleted worksheet, or a column append to a sheet id
+that is gone makes the backend fetch the metadata again.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
-from sheetsync.sheets.google import Book, Grid, MetadataCache
+from sheetsync.sheets.google_metadata import Book, Grid, MetadataCache
 
 log = logging.getLogger(__name__)
 

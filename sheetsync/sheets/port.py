@@ -2,7 +2,9 @@
 
 A backend reads the whole worksheet as values, and writes a `WritePlan` after a
 guard read of the header row and identity columns (see `guard.resolve`), so a
-status never lands in a row other than the one it was computed from. A backend that
+status never lands in a row other than the one it was computed from; one whose
+write is a separate request (Google Sheets) reads it back and puts right what an
+edit in between sent astray (see `verify`). A backend that
 speaks HTTP reports its requests and retries to a `RequestObserver` (metrics).
 Its errors are `SheetAccessError` and `TransientSheetError` (sheetsync.errors).
 """

@@ -3,8 +3,9 @@
 Each step (metadata, read, guard read, column append, write) is hit by 429, 5xx,
 HTML error pages, timeouts and connection resets. A fault that persists makes the
 pass fail with one actionable line, writes nothing, and the next pass does the
-whole job; a fault that passes is retried within the same pass. No test sleeps:
-the retry pacer runs on a fake clock.
+whole job; a fault that passes is retried within the same pass. The read that
+verifies the write comes after it: a fault there leaves the pass standing and its
+rows unconfirmed. No test sleeps: the retry pacer runs on a fake clock.
 """
 
 from __future__ import annotations
@@ -160,6 +161,29 @@ def test_a_passing_fault_is_retried_within_the_pass(sheet_api: FakeSheetsApi, st
     assert outcome.error is None
     assert rig.time.sleeps == [3.0]
     assert all(status_cells(sheet_api).values())
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=list(FAULTS))
+def test_a_persisting_fault_at_the_verify_read_leaves_the_pass_standing_and_says_so(
+    sheet_api: FakeSheetsApi, fault: str
+) -> None:
+    rig = Pass(sheet_api)
+    sheet_api.before(BATCH_GET, 3, lambda a: a.fail(BATCH_GET, times=1000, **FAULTS[fault]))
+
+    outcome = rig.run()
+
+    assert outcome.error is None and outcome.result is not None
+    written = outcome.result.outcome
+    assert written.rows_left == len(written.rows_written) == len(DATA_ROWS)
+    assert written.note and "could not be verified" in written.note
+    assert all(status_cells(sheet_api).values())  # written, only not confirmed
+    assert rig.store.runs[-1].outcome == "ok"
+    assert len(rig.time.sleeps) == 2  # three attempts, then the pass goes on
+
+    sheet_api.failures.clear()
+    sheet_api.reset_counts()
+    assert rig.run().result.outcome.cells_written == 0  # type: ignore[union-attr]
+    assert sheet_api.calls == [BATCH_GET]  # they were right: nothing left to do
 
 
 def test_a_write_refused_after_the_guard_read_writes_nothing_and_loses_nothing(

@@ -101,7 +101,9 @@ def test_an_unchanged_sheet_costs_one_request_once_metadata_is_cached(
 
 
 @pytest.mark.parametrize("size", [10, 10_000])
-def test_a_sync_with_changes_costs_at_most_four_requests(api: FakeSheetsApi, size: int) -> None:
+def test_a_sync_with_changes_costs_four_requests_and_five_when_it_widens_the_grid(
+    api: FakeSheetsApi, size: int
+) -> None:
     rows: list[list[CellValue]] = [list(HEADER)] + [
         [f"Ügyfél {n}", f"u{n}@pelda.hu", f"ugyfel{n}.hu"] for n in range(size)
     ]
@@ -116,7 +118,9 @@ def test_a_sync_with_changes_costs_at_most_four_requests(api: FakeSheetsApi, siz
     outcome = sheet.write(plan_for(snapshot.rows, writes, new_headers=((5, "Következő lépés"),)))
 
     assert outcome.cells_written == 2 * size + 1
-    assert api.counts() == {BATCH_GET: 2, STRUCTURE_UPDATE: 1, VALUES_UPDATE: 1}
+    assert (outcome.rows_repaired, outcome.rows_left) == (0, 0)
+    # read, guard read, the column append (once per sheet), write, verify read
+    assert api.calls == [BATCH_GET, BATCH_GET, STRUCTURE_UPDATE, VALUES_UPDATE, BATCH_GET]
     assert api.sheet.col_count == 6
     assert api.sheet.get(size + 1, 4) == f"állapot {size + 1}"
     assert api.sheet.cells[0][5] == "Következő lépés"
@@ -124,7 +128,7 @@ def test_a_sync_with_changes_costs_at_most_four_requests(api: FakeSheetsApi, siz
     api.reset_counts()  # the grid is wide enough now: no structural request again
     snapshot = sheet.read()
     sheet.write(plan_for(snapshot.rows, {2: [(4, "új")]}))
-    assert api.counts() == {BATCH_GET: 2, VALUES_UPDATE: 1}
+    assert api.calls == [BATCH_GET, BATCH_GET, VALUES_UPDATE, BATCH_GET]
 
 
 def test_the_write_sends_changed_cells_only_as_row_ranges(api: FakeSheetsApi) -> None:
@@ -136,8 +140,8 @@ def test_the_write_sends_changed_cells_only_as_row_ranges(api: FakeSheetsApi) ->
         {"range": "'Ügyfelek'!E2:F2", "values": [["a", "b"]]},
         {"range": "'Ügyfelek'!E5", "values": [["c"]]},
     ]
-    body = json.loads(api.requests[-1].body or b"{}")
-    assert body["valueInputOption"] == "RAW"
+    written = [r for r in api.requests if r.url and "values:batchUpdate" in r.url]
+    assert json.loads(written[0].body or b"{}")["valueInputOption"] == "RAW"
 
 
 def test_metadata_is_refreshed_when_the_worksheet_was_renamed(api: FakeSheetsApi) -> None:

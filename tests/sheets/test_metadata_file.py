@@ -56,6 +56,25 @@ def test_a_renamed_worksheet_in_a_stale_file_is_looked_up_again(
     assert "Ügyfelek 2026" in path.read_text(encoding="utf-8")
 
 
+def test_a_tab_re_created_under_its_title_is_saved_with_its_new_id(
+    api: FakeSheetsApi, tmp_path: Path
+) -> None:
+    api.add_worksheet("Ügyfelek", ROWS, gid=7)
+    api.sheet.col_count = 19  # widened for the status columns
+    path = tmp_path / "meta.json"
+    google_sheet(api, metadata=FileMetadataCache(path), worksheet="Ügyfelek").read()
+    api.recreate_worksheet("Ügyfelek", gid=8)  # the default grid, 26 columns
+    api.reset_counts()
+
+    later = google_sheet(api, metadata=FileMetadataCache(path), worksheet="Ügyfelek")
+    later.read()  # a new process: the grid read does not match the file's
+
+    assert api.calls == [BATCH_GET, GET_META]
+    assert later.row_url(2) == f"https://docs.google.com/spreadsheets/d/{KEY}/edit#gid=8&range=A2"
+    book = FileMetadataCache(path).get(KEY)
+    assert book is not None and [(g.gid, g.cols) for g in book.grids] == [(8, 26)]
+
+
 def test_an_unreadable_file_is_ignored_and_rewritten(api: FakeSheetsApi, tmp_path: Path) -> None:
     api.add_worksheet("Ügyfelek", ROWS)
     path = tmp_path / "meta.json"

@@ -4,7 +4,8 @@ Faithful to the real shapes: values come back with trailing empty cells and rows
 omitted, a range with no values has no `values` key, ranges arrive URL-encoded and
 are echoed clipped to the grid, errors are `{"error": {"code", "message", "status"}}`
 and 5xx may be HTML pages. It counts every request, can fail chosen requests, and
-can run a hook before the n-th request of a kind (a colleague editing mid-sync).
+can run a hook before the n-th request of a kind or of all (a colleague editing
+mid-sync: inserting, deleting, sorting or dragging rows, re-creating the tab).
 """
 
 from __future__ import annotations
@@ -98,9 +99,26 @@ class FakeWorksheet:
             del self.cells[at - 1]
         self.row_count -= 1
 
-    def sort_rows(self, key: Callable[[list[Any]], Any], *, first: int = 2) -> None:
+    def sort_rows(
+        self, key: Callable[[list[Any]], Any], *, first: int = 2, reverse: bool = False
+    ) -> None:
         """Sort the rows from `first` down, like Data → Sort range below the header."""
-        self.cells[first - 1 :] = sorted(self.cells[first - 1 :], key=key)
+        self.cells[first - 1 :] = sorted(self.cells[first - 1 :], key=key, reverse=reverse)
+
+    def sort_by_column(self, col: int, *, first: int = 2, descending: bool = False) -> None:
+        """Sort sheet A→Z or Z→A by a column, as Sheets does: blank cells last either way,
+        text compared case-insensitively, rows otherwise in their order (a stable sort)."""
+        rows = self.cells[first - 1 :]
+        filled = [r for r in rows if _shown(r, col)]
+        blank = [r for r in rows if not _shown(r, col)]
+        filled.sort(key=lambda r: _shown(r, col).casefold(), reverse=descending)
+        self.cells[first - 1 :] = filled + blank
+
+    def move_row(self, source: int, target: int) -> None:
+        """Drag row `source` so that it becomes row `target` (1-based)."""
+        while len(self.cells) < max(source, target):
+            self.cells.append([])
+        self.cells.insert(target - 1, self.cells.pop(source - 1))
 
     def column(self, header: str, header_row: int = 1) -> int:
         return self.cells[header_row - 1].index(header)
@@ -149,11 +167,20 @@ class FakeSheetsApi:
     def sheet(self) -> FakeWorksheet:
         return self.worksheets[0]
 
+    def recreate_worksheet(self, title: str, gid: int) -> FakeWorksheet:
+        """Delete the tab titled `title` and create one under the same title (a new gid,
+        the default grid) holding the same cells: a colleague rebuilding the tab."""
+        old = next(s for s in self.worksheets if s.title == title)
+        new = FakeWorksheet(title, gid, [list(r) for r in old.cells])
+        self.worksheets[self.worksheets.index(old)] = new
+        return new
+
     def fail(self, kind: str | None, status: int = 500, *, times: int = 1, **kw: Any) -> None:
         self.failures.append(Failure(kind, status, times=times, **kw))
 
     def before(self, kind: str, nth: int, hook: Callable[[FakeSheetsApi], None]) -> None:
-        """Run `hook` just before the `nth` (1-based) request of `kind` is served."""
+        """Run `hook` just before the `nth` (1-based) request of `kind` is served
+        (kind "*": the `nth` request of any kind)."""
         self.hooks[(kind, nth)] = hook
 
     def count(self, kind: str | None = None) -> int:
@@ -190,9 +217,10 @@ class FakeSheetsApi:
         key = key.removesuffix(":batchUpdate")
         self.calls.append(kind)
         self.requests.append(request)
-        hook = self.hooks.pop((kind, self.calls.count(kind)), None)
-        if hook:
-            hook(self)
+        for hook_key in ((kind, self.calls.count(kind)), ("*", len(self.calls))):
+            hook = self.hooks.pop(hook_key, None)
+            if hook:
+                hook(self)
         if request.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
             return _error(
                 401,
@@ -279,9 +307,9 @@ class FakeSheetsApi:
         out = []
         for a1 in query.get("ranges", []):
             sheet, (r1, c1, r2, c2) = self._locate(a1)
-            grid = [
+            grid = [  # rows below the last one with cells are empty: left out anyway
                 [_render(sheet.get(r, c), render, dates) for c in range(c1, c2 + 1)]
-                for r in range(r1, r2 + 1)
+                for r in range(r1, min(r2, len(sheet.cells)) + 1)
             ]
             if major == "COLUMNS":
                 grid = [list(col) for col in zip(*grid, strict=True)]
@@ -334,7 +362,10 @@ class FakeSheetsApi:
             spec = request["appendDimension"]
             sheet = next((s for s in self.worksheets if s.gid == spec["sheetId"]), None)
             if sheet is None:
-                raise _BadRequest(f"No grid with id: {spec['sheetId']}")
+                raise _BadRequest(
+                    f"Invalid requests[{len(replies)}].appendDimension: "
+                    f"No grid with id: {spec['sheetId']}"
+                )
             if spec["dimension"] == "COLUMNS":
                 sheet.col_count += int(spec["length"])
             else:
@@ -415,6 +446,11 @@ def _render(value: Any, render: str, dates: str) -> Any:
     return value
 
 
+def _shown(row: list[Any], col: int) -> str:
+    value = row[col] if col < len(row) else None
+    return "" if value is None else str(value).strip()
+
+
 def _trim(grid: list[list[Any]]) -> list[list[Any]]:
     out = []
     for row in grid:
@@ -475,11 +511,18 @@ def write_key_file(path: Path, **overrides: Any) -> Path:
     return path
 
 
-def credentials() -> service_account.Credentials:
-    info = key_info()
+@cache
+def _parsed_credentials() -> service_account.Credentials:
     return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-        info, scopes=list(SCOPES)
+        key_info(), scopes=list(SCOPES)
     )
+
+
+def credentials() -> service_account.Credentials:
+    """Fresh credentials (no token yet) for the throwaway key. Parsing a PEM key costs
+    about 0.1 s (OpenSSL checks it), so it is parsed once and each copy shares it."""
+    fresh: service_account.Credentials = _parsed_credentials().with_scopes(list(SCOPES))
+    return fresh
 
 
 def google_sheet(
