@@ -15,7 +15,8 @@ class Answer:
     `retry_after` (seconds) is set when the server asked us to slow down; `doubt` says
     why an `unknown` is unknown. `Doubt.UNREACHABLE` (refused, DNS failure, connect
     timeout) makes the rest of the pass skip the server; so does `Doubt.NO_ANSWER`
-    (connected, but nothing complete within the deadline: a stalled server)."""
+    (connected, but nothing complete within the deadline: a stalled server; an answer
+    that came but was empty or cut off is `Doubt.INCOMPLETE`)."""
 
     verdict: Verdict
     reason: str | None = None

@@ -40,16 +40,22 @@ def server_of(base_url: str) -> str:
 
 class _Connecting:
     """httpx's trace hook: whether the deadline caught the query still connecting (the
-    server cannot be reached) or after it connected (the server is slow to answer)."""
+    server cannot be reached) or after it connected (the server is slow to answer).
+    A pooled connection reused is connected already: no connect is traced."""
 
     def __init__(self) -> None:
-        self.pending = False
+        self.started = False
+        self.connected = False
+
+    @property
+    def pending(self) -> bool:
+        return self.started and not self.connected
 
     async def __call__(self, event: str, info: Mapping[str, Any]) -> None:
         if event == "connection.connect_tcp.started":
-            self.pending = True
-        elif event in ("connection.connect_tcp.complete", "connection.connect_tcp.failed"):
-            self.pending = False
+            self.started = True
+        elif event == "connection.connect_tcp.complete":
+            self.connected = True
 
 
 async def lookup(

@@ -171,7 +171,7 @@ def interpret(
 ) -> Answer:
     """Pure: a whole WHOIS answer's text to an answer."""
     if not text.strip():
-        return unknown("WHOIS answer was empty", Doubt.NO_ANSWER, details=server)
+        return unknown("WHOIS answer was empty", Doubt.INCOMPLETE, details=server)
     for throttle in (*registry.throttled, *_COMMON_THROTTLES):
         if m := re.search(throttle, text, re.IGNORECASE | re.MULTILINE):
             asked = m.groupdict().get("seconds")

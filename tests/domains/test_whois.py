@@ -98,7 +98,7 @@ def test_a_silent_server_times_out_as_unknown_quickly(tmp_path: Path) -> None:
 
 def test_a_server_hanging_up_without_a_word_is_unknown(tmp_path: Path) -> None:
     result = ask(tmp_path, HANG_UP)
-    assert result.reason == "WHOIS answer was empty" and result.doubt == Doubt.NO_ANSWER
+    assert result.reason == "WHOIS answer was empty" and result.doubt == Doubt.INCOMPLETE
 
 
 def test_a_refused_connection_is_unknown(tmp_path: Path) -> None:
