@@ -66,6 +66,8 @@ def render_terminal(result: SyncResult, console: Console) -> None:
         detail.add_row(str(e.row.row), e.row.client or "—", texts.stage(e.stage), lines)
     console.print(detail)
 
+    for notice in result.notices:  # said once for the pass, not on every row it touches
+        console.print(Text(texts.notice(notice), style="yellow"))
     ready = sum(e.development_can_start for e in result.evaluations)
     console.print(f"{h[8]}: {ready} {h[9]}")
     if result.dry_run:

@@ -226,13 +226,9 @@ async def lookup(
             return unknown(
                 f"WHOIS server not reached within {seconds:g} s", Doubt.UNREACHABLE, details=server
             )
-        if exchange.received:
-            return unknown(
-                f"WHOIS answer did not end within {seconds:g} s", Doubt.INCOMPLETE, details=server
-            )
-        return unknown(
-            f"WHOIS server gave no answer within {seconds:g} s", Doubt.NO_ANSWER, details=server
-        )
+        # Connected, but no whole answer in time (silent, or dripping): a stalled server.
+        said = "did not finish its answer" if exchange.received else "gave no answer"
+        return unknown(f"WHOIS server {said} within {seconds:g} s", Doubt.NO_ANSWER, details=server)
     except OSError as exc:  # refused, DNS failure (socket.gaierror); or reset mid-answer
         if not exchange.connected:
             return unknown(

@@ -222,7 +222,7 @@ def test_a_record_and_a_no_match_line_in_one_answer_is_registered(tmp_path: Path
 @pytest.mark.parametrize(
     ("answer", "doubt"),
     [
-        (whois_drip(NO_MATCH, interval=0.05), Doubt.INCOMPLETE),  # slowloris, never ends
+        (whois_drip(NO_MATCH, interval=0.05), Doubt.NO_ANSWER),  # slowloris, never ends
         (whois_endless(NO_MATCH), Doubt.INCOMPLETE),  # free, free, free… never the end
         (whois_huge(100 * MIB, NO_MATCH), Doubt.INCOMPLETE),
         (whois_huge(100 * 1024, b"% a very long disclaimer line\n"), Doubt.INCOMPLETE),
@@ -246,4 +246,19 @@ def test_a_whois_server_that_cannot_be_reached_is_unreachable(tmp_path: Path) ->
         verdict = make_checker(config, FakeTime()).check([HU])[HU.ascii]
         elapsed = time.monotonic() - started
     assert verdict.doubt == Doubt.UNREACHABLE and verdict.outage
+    assert elapsed < WITHIN
+
+
+def test_a_stalled_whois_server_is_asked_once_per_pass(tmp_path: Path) -> None:
+    names = [normalize_domain(f"ugyfel{i}.hu") for i in range(6)]
+    with LoopbackWhois({}, default=whois_drip(NO_MATCH, interval=0.05)) as server:
+        config = live_settings(
+            tmp_path, whois_servers={"hu": server.address}, timeout_seconds=DEADLINE
+        )
+        started = time.monotonic()
+        verdicts = make_checker(config, FakeTime()).check(names)
+        elapsed = time.monotonic() - started
+        assert len(server.queries) == 1  # the probe; the others were not sent
+    assert {v.doubt for v in verdicts.values()} == {Doubt.NO_ANSWER}
+    assert not any(v.outage for v in verdicts.values())  # it was reached: each row says so
     assert elapsed < WITHIN
