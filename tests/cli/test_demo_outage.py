@@ -53,12 +53,23 @@ def sync(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 def test_the_demo_summary_carries_one_notice_and_no_domain_warnings(
     tmp_path: Path, checker: str, notice: str
 ) -> None:
-    done = sync(demo_env(tmp_path, checker))
+    env = demo_env(tmp_path, checker)
+    done = sync(env)
     assert done.returncode == 0, done.stderr
     summary = done.stdout[done.stdout.index(SUMMARY_TITLE) :]
     assert summary.count(notice) == 1, summary
     assert UNVERIFIED not in done.stdout  # neither in the summary nor in the table
     assert "FOGLALT" not in summary  # nothing was said to be taken either
+    # the pass was degraded, and still a healthy one
+    status = subprocess.run(
+        [str(SCRIPT), "status", "--format", "json"], env=env, capture_output=True, text=True
+    )
+    assert status.returncode == 0, status.stderr
+    health = json.loads(status.stdout)
+    assert health["healthy"] is True and health["degraded"] is True
+    assert health["last_run"]["outcome"] == "degraded"
+    table = subprocess.run([str(SCRIPT), "status"], env=env, capture_output=True, text=True)
+    assert table.returncode == 0 and "degraded:" in table.stdout, table.stdout
 
 
 def test_the_demo_report_lists_the_notice_and_no_row_is_unverified(tmp_path: Path) -> None:
