@@ -78,7 +78,7 @@ async def lookup(
             encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
             if encoding not in ("", "identity"):
                 return unknown(
-                    f"RDAP answer is {encoding}-encoded though none was asked for",
+                    f"RDAP answer is {encoding:.40}-encoded though none was asked for",
                     Doubt.UNREADABLE,
                     details=server,
                 )

@@ -54,8 +54,8 @@ _REGISTERED = "WHOIS: registered"
 _PERCENT = r"%.*"  # most registries start comment and disclaimer lines with '%'
 # Said by many servers when they throttle, in comments or not.
 _COMMON_THROTTLES = (
-    r"^.*\b(?:rate limit|query limit|queries per|too many (?:queries|requests)"
-    r"|limit exceeded|excessive querying|try again later)\b.*$",
+    r"\b(?:rate limit|query limit|queries per|too many (?:queries|requests)"
+    r"|limit exceeded|excessive querying|try again later)\b",
 )
 
 _HU = Registry(
