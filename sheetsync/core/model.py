@@ -124,8 +124,8 @@ class Doubt(StrEnum):
     THROTTLED = "throttled"  # the registry asked us to slow down (429, "wait N seconds")
     REFUSED = "refused"  # it refused the query (403, blocked)
     SERVER_ERROR = "server-error"  # 5xx or another status that says nothing
-    NO_ANSWER = "no-answer"  # connected, but no complete answer within the deadline
-    INCOMPLETE = "incomplete"  # cut off, over the size cap, or never ending
+    NO_ANSWER = "no-answer"  # connected, but no whole answer within the deadline
+    INCOMPLETE = "incomplete"  # empty, broken off, or over the size cap (never read on)
     UNREADABLE = "unreadable"  # not the registry's format (HTML, not JSON, too deep)
     OTHER_NAME = "other-name"  # the answer is about another domain
     REDIRECTED = "redirected"  # the server sent us elsewhere (not followed)

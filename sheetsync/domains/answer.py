@@ -15,8 +15,9 @@ class Answer:
     `retry_after` (seconds) is set when the server asked us to slow down; `doubt` says
     why an `unknown` is unknown. `Doubt.UNREACHABLE` (refused, DNS failure, connect
     timeout) makes the rest of the pass skip the server; so does `Doubt.NO_ANSWER`
-    (connected, but nothing complete within the deadline: a stalled server; an answer
-    that came but was empty or cut off is `Doubt.INCOMPLETE`)."""
+    (connected, but no whole answer within the deadline, silent or dripping: a stalled
+    server). An answer that ended but was empty, broken off or over the size cap is
+    `Doubt.INCOMPLETE`, and the server is asked about its other names."""
 
     verdict: Verdict
     reason: str | None = None
