@@ -153,6 +153,38 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
+        timeout, bad_count = 2.0, (10 if args.quick else 50)
+        print(
+            f"## Domain checks with one misbehaving registry: {bad_count} .hu names on a good "
+            f"WHOIS server ({args.latency:.0f} ms), {bad_count} .com names on a bad RDAP "
+            f"server, timeout_seconds = {timeout:g}\n"
+        )
+        hostile = domain_checks.hostile(bad_count, latency, timeout)
+        print("| bad registry | queries it got | wall s | answered | unknown | peak MB |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for h in hostile:
+            print(
+                f"| {h.case} | {h.asked_bad if h is not hostile[0] else '—'} | {h.wall:.2f} | "
+                f"{h.answered} | {h.unknown} | "
+                f"{h.peak_mb:.1f} |"
+            )
+        print()
+        calm, stalled = hostile[0], hostile[1]
+        targets.append(
+            (
+                "a stalling registry costs a pass one deadline",
+                stalled.wall <= calm.wall + timeout + 1 and stalled.asked_bad == 1,
+                f"{stalled.wall:.2f} s vs {calm.wall:.2f} s, {stalled.asked_bad} query",
+            )
+        )
+        targets.append(
+            (
+                "a 100 MB answer is read only up to its cap (1 MiB), 4 at a time",
+                hostile[2].peak_mb < 10,
+                f"peak {hostile[2].peak_mb:.1f} MB",
+            )
+        )
+
     if targets:
         print("## Targets\n")
         for name, met, detail in targets:

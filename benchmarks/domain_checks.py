@@ -14,12 +14,13 @@ import socketserver
 import tempfile
 import threading
 import time
+import tracemalloc
 from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sheetsync.core.model import DomainName, Verdict
 from sheetsync.core.names import normalize_domain
@@ -258,3 +259,99 @@ def run(count: int, latency: float, per_minute: int) -> tuple[float, list[Domain
         )
     bound = rate_bound(count - count // 2, per_minute, 4, latency)
     return bound, out
+
+
+# -- a pass with one misbehaving registry -------------------------------------------------
+
+
+class _Hostile(BaseHTTPRequestHandler):
+    """An RDAP server gone bad, as `behaviour` says: `slowloris` (headers, then a byte
+    of body every 0.1 s, never ending) or `huge` (a 100 MB body, sent as fast as read)."""
+
+    behaviour: ClassVar[str] = "slowloris"
+    asked: ClassVar[list[str]] = []
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.asked.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rdap+json")
+        size = 100 * 1024 * 1024
+        if self.behaviour == "huge":
+            self.send_header("Content-Length", str(size))
+        self.end_headers()
+        try:
+            if self.behaviour == "huge":
+                block = b" " * 65536
+                for _ in range(size // len(block)):
+                    self.wfile.write(block)
+            else:
+                while True:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+        except OSError:
+            pass  # the client hung up: its deadline or size cap
+
+
+@dataclass
+class HostileRun:
+    case: str
+    asked_bad: int  # queries the misbehaving server received
+    wall: float
+    answered: int
+    unknown: int
+    peak_mb: float  # Python allocations during the pass (tracemalloc)
+
+
+def hostile(count: int, latency: float, timeout: float) -> list[HostileRun]:
+    """`count` names on a good WHOIS server (`latency` per query) and `count` on an RDAP
+    server that answers well, then stalls (slowloris), then sends 100 MB bodies."""
+    names = [normalize_domain(f"jo-{i}.hu") for i in range(count)]
+    names += [normalize_domain(f"rossz-{i}.com") for i in range(count)]
+    out = []
+    with Registries(latency, 10_000) as good, tempfile.TemporaryDirectory() as tmp:
+        host, port = good.whois_address
+        for case in ("none (both answer)", "slowloris", "huge"):
+            _Hostile.behaviour, _Hostile.asked = case, []
+            bad = _QuietHttpServer(("127.0.0.1", 0), _Hostile)
+            bad.daemon_threads = True
+            threading.Thread(target=bad.serve_forever, daemon=True).start()
+            rdap = f"http://127.0.0.1:{bad.server_address[1]}/"
+            settings = DomainSettings(
+                checker="live",
+                rdap_servers={"com": good.rdap_url if case.startswith("none") else rdap},
+                whois_servers={"hu": f"{host}:{port}"},
+                rate_limits={},
+                requests_per_minute=10_000,
+                timeout_seconds=timeout,
+                bootstrap_refresh=False,
+                cache_dir=Path(tmp),
+            )
+            checker = LiveDomainChecker(settings, lambda: datetime.now(UTC))
+            tracemalloc.start()
+            start = time.perf_counter()
+            verdicts = checker.check(names)
+            wall = time.perf_counter() - start
+            peak = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+            bad.shutdown()
+            bad.server_close()
+            unknown = sum(v.verdict == Verdict.UNKNOWN for v in verdicts.values())
+            label = {
+                "slowloris": "RDAP slowloris (a byte every 0.1 s)",
+                "huge": "RDAP 100 MB bodies",
+            }
+            out.append(
+                HostileRun(
+                    label.get(case, case),
+                    len(_Hostile.asked),
+                    wall,
+                    len(names) - unknown,
+                    unknown,
+                    peak,
+                )
+            )
+    return out

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sheetsync.core.memory import WorkerState
-from sheetsync.core.model import DomainName, DomainVerdict, Verdict
+from sheetsync.core.model import DomainName, DomainVerdict, Doubt, Verdict
 from sheetsync.core.plan import WriteOutcome, WritePlan
 from sheetsync.core.values import CellValue
 from sheetsync.domains.cache import MemoryVerdictCache
@@ -102,9 +102,9 @@ class InMemoryDomainChecker:
         # One object per answer, as a verdict cache hands back the same one each pass.
         key = (verdict, self.source)
         if key not in self._answers:
-            reason = None if verdict else "not in table"
+            reason, doubt = (None, None) if verdict else ("not in table", Doubt.NOT_LISTED)
             self._answers[key] = DomainVerdict(
-                verdict or Verdict.UNKNOWN, self.source, None, reason
+                verdict or Verdict.UNKNOWN, self.source, None, reason, doubt=doubt
             )
         return self._answers[key]
 

@@ -52,6 +52,13 @@ def test_a_tiny_domain_benchmark_answers_everything_and_the_warm_pass_asks_nothi
     assert bound == 0.0
 
 
+def test_a_tiny_hostile_domain_benchmark_counts_what_the_bad_server_got() -> None:
+    calm, slowloris, huge = domain_checks.hostile(count=3, latency=0.0, timeout=0.5)
+    assert (calm.answered, calm.unknown) == (6, 0)
+    assert (slowloris.asked_bad, slowloris.answered, slowloris.unknown) == (1, 3, 3)
+    assert (huge.asked_bad, huge.answered, huge.unknown) == (3, 3, 3)
+
+
 def test_the_start_up_benchmark_times_the_installed_script_and_only_a_successful_run() -> None:
     assert startup.best_of(["--help"], runs=2) > 0
     with pytest.raises(subprocess.CalledProcessError):  # a failing command is not timed

@@ -68,6 +68,8 @@ def render_terminal(result: SyncResult, console: Console) -> None:
         detail.add_row(str(e.row.row), e.row.client or "—", texts.stage(e.stage), lines)
     console.print(detail)
 
+    for notice in result.notices:  # said once for the pass, not on every row it touches
+        console.print(Text(texts.notice(notice), style="yellow"))
     ready = sum(e.development_can_start for e in result.evaluations)
     console.print(f"{h[8]}: {ready} {h[9]}")
     if result.dry_run:
@@ -101,9 +103,13 @@ def render_health(health: Health, count: int, tz: tzinfo, console: Console) -> N
         else "last success: none recorded"
     )
     console.print(f"failed in a row: {health.failed_streak}")
+    if health.degraded and health.last_run is not None:  # a plain-text message, not markup
+        console.print(Text("degraded", style="yellow") + Text(f": {health.last_run.error_message}"))
     table = Table("finished", "outcome", "rows", "cells written", "error", title="recent syncs")
     for run in health.runs[:count]:
         error = f"{run.error_class}: {run.error_message}" if run.error_class else ""
+        if run.outcome == "degraded":
+            error = run.error_message or ""
         table.add_row(
             f"{run.finished_at.astimezone(tz):%Y-%m-%d %H:%M:%S}",
             run.outcome,

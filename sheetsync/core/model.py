@@ -116,6 +116,30 @@ class Verdict(StrEnum):
     INVALID = "invalid"
 
 
+class Doubt(StrEnum):
+    """Why a verdict is `unknown` (public contract: the report's `doubt`; add, never
+    rename). The last two are outages: no registry could be asked at all, so the row
+    gets no `domain-unverified` and the pass one `domain-checks-unavailable` notice."""
+
+    THROTTLED = "throttled"  # the registry asked us to slow down (429, "wait N seconds")
+    REFUSED = "refused"  # it refused the query (403, blocked)
+    SERVER_ERROR = "server-error"  # 5xx or another status that says nothing
+    NO_ANSWER = "no-answer"  # connected, but no whole answer within the deadline
+    INCOMPLETE = "incomplete"  # empty, broken off, or over the size cap (never read on)
+    UNREADABLE = "unreadable"  # not the registry's format (HTML, not JSON, too deep)
+    OTHER_NAME = "other-name"  # the answer is about another domain
+    REDIRECTED = "redirected"  # the server sent us elsewhere (not followed)
+    NO_SERVICE = "no-service"  # no RDAP or WHOIS service is known for the TLD
+    NO_TIME = "no-time"  # the pass's budget ran out before the name could be asked
+    NOT_LISTED = "not-listed"  # not in the verdicts file (checker = "file")
+    CHECKER_FAILED = "checker-failed"  # a bug in sheetsync's own checking
+    UNREACHABLE = "unreachable"  # outage: refused, DNS failure, connect timeout
+    CHECKS_OFF = "checks-off"  # outage: domain checks are off (checker = "offline")
+
+
+OUTAGES = frozenset({Doubt.UNREACHABLE, Doubt.CHECKS_OFF})
+
+
 @dataclass(frozen=True)
 class SheetDate:
     """A moment typed into the sheet. Without a time of day only the date is known."""
@@ -154,11 +178,22 @@ class DomainName:
 
 @dataclass(frozen=True)
 class DomainVerdict:
+    """What a checker says of one domain. `reason` is a technical sentence (English, for
+    the CLI, logs and report); `doubt` says in one stable word why a verdict is
+    `unknown`, for the sheet's own words. `details["server"]` names the server asked."""
+
     verdict: Verdict
     source: str
     checked_at: datetime | None = None
     reason: str | None = None
     details: Mapping[str, str] = field(default_factory=dict)
+    doubt: Doubt | None = None
+
+    @property
+    def outage(self) -> bool:
+        """No registry could be asked (unreachable, or checks are off): not the row's
+        problem but the pass's, said once as a notice."""
+        return self.doubt in OUTAGES
 
 
 @dataclass(frozen=True)
@@ -211,3 +246,23 @@ class RowEvaluation:
     # The last moment this evaluation holds for on time alone: a time threshold it
     # checked trips right after it. None when no threshold can still trip.
     valid_until: datetime | None = None
+
+
+class NoticeCode(StrEnum):
+    """Run-level notice codes (public contract: add, never rename)."""
+
+    DOMAIN_CHECKS_UNAVAILABLE = "domain-checks-unavailable"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing about the whole pass, said once rather than on every row it touches.
+
+    `domain-checks-unavailable`: the registry `servers` could not be reached (their
+    `tlds`), or, with `checks_off`, checks are off; `domains` names were left unknown."""
+
+    code: NoticeCode
+    servers: tuple[str, ...] = ()
+    tlds: tuple[str, ...] = ()
+    checks_off: bool = False
+    domains: int = 0

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sheetsync.core.model import Severity, Stage, Verdict
+from sheetsync.core.model import Notice, Severity, Stage, Verdict
 from sheetsync.core.result import SyncResult
+from sheetsync.core.texts import Texts
 
 
 def to_json(result: SyncResult) -> dict[str, Any]:
@@ -26,6 +27,7 @@ def to_json(result: SyncResult) -> dict[str, Any]:
                 "source": v.source if v else None,
                 "checked_at": v.checked_at.isoformat() if v and v.checked_at else None,
                 "reason": v.reason if v else None,
+                "doubt": v.doubt.value if v and v.doubt else None,
             }
         elif row.domain_typed:
             invalid = next((f for f in e.findings if f.column == "domain"), None)
@@ -36,6 +38,7 @@ def to_json(result: SyncResult) -> dict[str, Any]:
                 "source": "sheetsync",
                 "checked_at": None,
                 "reason": invalid.params.get("reason") if invalid else None,
+                "doubt": None,
             }
         rows.append(
             {
@@ -75,10 +78,24 @@ def to_json(result: SyncResult) -> dict[str, Any]:
             "by_code": dict(sorted(by_code.items())),
             "development_can_start": sum(e.development_can_start for e in result.evaluations),
         },
+        "notices": [notice_json(n, texts) for n in result.notices],
         "cells_written": result.outcome.cells_written,
         "cells_planned": result.cells_planned,
         "rows_skipped": list(result.outcome.rows_skipped),
         "rows_repaired": result.outcome.rows_repaired,
         "rows_left": result.outcome.rows_left,
         "note": result.outcome.note,
+    }
+
+
+def notice_json(notice: Notice, texts: Texts) -> dict[str, Any]:
+    """A run-level notice in the report: its code, its message in the sheet's language,
+    and its facts (public contract: `code`, `message`, `servers`)."""
+    return {
+        "code": notice.code.value,
+        "message": texts.notice(notice),
+        "servers": list(notice.servers),
+        "tlds": list(notice.tlds),
+        "checks_off": notice.checks_off,
+        "domains": notice.domains,
     }

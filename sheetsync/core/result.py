@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sheetsync.core.layout import Layout
-from sheetsync.core.model import RowEvaluation
+from sheetsync.core.model import Notice, RowEvaluation
 from sheetsync.core.plan import StatusCells, WriteOutcome, WritePlan
 from sheetsync.core.texts import Texts
 
@@ -27,6 +27,9 @@ class SyncResult:
     row_urls: Mapping[int, str] = field(default_factory=dict)
     # Credential changes shown this pass (detected now or earlier), by row key.
     credential_changes: Mapping[str, Sequence[tuple[str, datetime]]] = field(default_factory=dict)
+    # Run-level notices (`core.notices`): said once for the pass. A pass with any is
+    # degraded (its rows were annotated, but something they depend on was missing).
+    notices: tuple[Notice, ...] = ()
 
     @property
     def cells_planned(self) -> int:

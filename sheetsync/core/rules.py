@@ -227,8 +227,17 @@ def evaluate_row(row: ClientRow, ctx: Context, cross: Sequence[Finding]) -> RowE
             r.add(Code.DOMAIN_NOT_REGISTERED, "domain", domain=row.domain.unicode)
     if application == Application.FAILED:
         r.add(Code.DOMAIN_APPLICATION_FAILED, "domain_application")
-    if verdict and verdict.verdict == Verdict.UNKNOWN and (undecided or past_grace):
-        r.add(Code.DOMAIN_UNVERIFIED, "domain", reason=verdict.reason or "")
+    # An outage (registry unreachable, checks off) is the pass's notice, not each row's.
+    if (
+        verdict
+        and verdict.verdict == Verdict.UNKNOWN
+        and not verdict.outage
+        and (undecided or past_grace)
+        and row.domain
+    ):
+        doubt = verdict.doubt.value if verdict.doubt else ""
+        tld = row.domain.unicode.rsplit(".", 1)[-1]
+        r.add(Code.DOMAIN_UNVERIFIED, "domain", doubt=doubt, tld=tld)
     application_done = application == Application.SUCCESSFUL
 
     # out of order: exactly the two cases of rules.md

@@ -60,6 +60,9 @@ class ReportSnapshot:
     sheet: str
     at: datetime
     clients: Mapping[str, ClientSnapshot] = field(default_factory=dict)
+    # The pass's run-level notices, rendered. Shown in every summary while they hold,
+    # but never a reason to send one (an outage comes and goes, like an unverified row).
+    notices: tuple[str, ...] = ()
 
     def by_stage(self) -> Counter[str]:
         return Counter(c.stage for c in self.clients.values())
@@ -67,7 +70,12 @@ class ReportSnapshot:
     def to_json(self) -> str:
         clients = [asdict(c) for c in self.clients.values()]
         return json.dumps(
-            {"sheet": self.sheet, "at": self.at.isoformat(), "clients": clients},
+            {
+                "sheet": self.sheet,
+                "at": self.at.isoformat(),
+                "clients": clients,
+                "notices": list(self.notices),
+            },
             ensure_ascii=False,
         )
 
@@ -79,7 +87,8 @@ class ReportSnapshot:
             c["problems"] = tuple(Problem(**p) for p in c["problems"])
             c["credentials"] = tuple(tuple(pair) for pair in c["credentials"])
             clients[c["key"]] = ClientSnapshot(**c)
-        return cls(data["sheet"], datetime.fromisoformat(data["at"]), clients)
+        notices = tuple(data.get("notices", ()))  # absent in reports of older versions
+        return cls(data["sheet"], datetime.fromisoformat(data["at"]), clients, notices)
 
 
 def snapshot_of(result: SyncResult) -> ReportSnapshot:
@@ -89,7 +98,8 @@ def snapshot_of(result: SyncResult) -> ReportSnapshot:
         key = e.row.key or f"row:{e.row.row}"  # nameless rows are known by position only
         changed = result.credential_changes.get(e.row.key or "", ())
         clients[key] = _client(key, e, result.row_urls.get(e.row.row), changed, result)
-    return ReportSnapshot(result.sheet, result.finished_at, clients)
+    notices = tuple(result.texts.notice(n) for n in result.notices)
+    return ReportSnapshot(result.sheet, result.finished_at, clients, notices)
 
 
 def _client(

@@ -13,7 +13,9 @@ from datetime import date, datetime
 from sheetsync.core.model import (
     Code,
     DomainVerdict,
+    Doubt,
     Finding,
+    Notice,
     RowEvaluation,
     Severity,
     Stage,
@@ -68,8 +70,7 @@ FINDINGS: Mapping[Locale, Mapping[Code, str]] = {
         Code.INVALID_DOMAIN: "Érvénytelen domain név: {reason_text}",
         Code.DUPLICATE_DOMAIN: "Ugyanez a domain szerepel a(z) {rows}. sorban is",
         Code.DOMAIN_TAKEN: "A(z) {domain} domain FOGLALT – vásárlás előtt válassz másikat",
-        Code.DOMAIN_UNVERIFIED: "A domain foglaltságát most nem sikerült ellenőrizni "
-        "(technikai ok: {reason})",
+        Code.DOMAIN_UNVERIFIED: "A domain foglaltságát most nem sikerült ellenőrizni: {doubt_text}",
         Code.DOMAIN_NOT_REGISTERED: "A(z) {domain} igénylése „Sikeres”, de a domain még mindig "
         "szabadnak látszik",
         Code.DOMAIN_APPLICATION_FAILED: "A domain igénylés sikertelen",
@@ -97,8 +98,7 @@ FINDINGS: Mapping[Locale, Mapping[Code, str]] = {
         Code.INVALID_DOMAIN: "Not a valid domain name: {reason_text}",
         Code.DUPLICATE_DOMAIN: "The same domain is also on row(s) {rows}",
         Code.DOMAIN_TAKEN: "The domain {domain} is TAKEN – choose another before buying",
-        Code.DOMAIN_UNVERIFIED: "Could not check whether the domain is free "
-        "(technical reason: {reason})",
+        Code.DOMAIN_UNVERIFIED: "Could not check whether the domain is free: {doubt_text}",
         Code.DOMAIN_NOT_REGISTERED: "The application for {domain} says “Sikeres”, but the "
         "domain still shows as free",
         Code.DOMAIN_APPLICATION_FAILED: "The domain application failed",
@@ -229,6 +229,67 @@ VERDICTS: Mapping[Locale, Mapping[Verdict, str]] = {
     },
 }
 
+# Why a verdict is unknown, in words staff understand (never the checker's English).
+DOUBTS: Mapping[Locale, Mapping[Doubt, str]] = {
+    "hu": {
+        Doubt.THROTTLED: "a .{tld} regisztrátor most korlátozza a lekérdezéseket",
+        Doubt.REFUSED: "a .{tld} regisztrátor elutasította a lekérdezést",
+        Doubt.SERVER_ERROR: "a .{tld} regisztrátornál most hiba van",
+        Doubt.NO_ANSWER: "a .{tld} regisztrátor nem válaszolt időben",
+        Doubt.INCOMPLETE: "a .{tld} regisztrátor válasza hiányos vagy túl hosszú volt",
+        Doubt.UNREADABLE: "a .{tld} regisztrátor válasza nem értelmezhető",
+        Doubt.OTHER_NAME: "a .{tld} regisztrátor egy másik domainről válaszolt",
+        Doubt.REDIRECTED: "a .{tld} regisztrátor máshová irányította a kérdést",
+        Doubt.NO_SERVICE: "a .{tld} végződéshez nem ismerünk lekérdezhető regisztrátort",
+        Doubt.NO_TIME: "ebben a körben nem jutott rá idő",
+        Doubt.NOT_LISTED: "nem szerepel a domainlistában",
+        Doubt.CHECKER_FAILED: "belső hiba történt az ellenőrzés közben",
+        Doubt.UNREACHABLE: "a .{tld} regisztrátor most nem elérhető",
+        Doubt.CHECKS_OFF: "a domain ellenőrzés ki van kapcsolva",
+    },
+    "en": {
+        Doubt.THROTTLED: "the .{tld} registry is limiting queries now",
+        Doubt.REFUSED: "the .{tld} registry refused the query",
+        Doubt.SERVER_ERROR: "the .{tld} registry has an error now",
+        Doubt.NO_ANSWER: "the .{tld} registry did not answer in time",
+        Doubt.INCOMPLETE: "the .{tld} registry's answer was incomplete or too long",
+        Doubt.UNREADABLE: "the .{tld} registry's answer could not be read",
+        Doubt.OTHER_NAME: "the .{tld} registry answered about another domain",
+        Doubt.REDIRECTED: "the .{tld} registry sent the query elsewhere",
+        Doubt.NO_SERVICE: "no registry service is known for .{tld}",
+        Doubt.NO_TIME: "there was no time for it in this pass",
+        Doubt.NOT_LISTED: "not in the domain list",
+        Doubt.CHECKER_FAILED: "an internal error occurred while checking",
+        Doubt.UNREACHABLE: "the .{tld} registry cannot be reached now",
+        Doubt.CHECKS_OFF: "domain checks are off",
+    },
+}
+_NO_DOUBT = {"hu": "ismeretlen okból", "en": "for an unknown reason"}
+
+# Where a known verdict came from, where the checker's own word is not the sheet's.
+SOURCES: Mapping[Locale, Mapping[str, str]] = {"hu": {"file": "domainlista"}, "en": {}}
+
+NOTICES: Mapping[Locale, Mapping[str, str]] = {
+    "hu": {
+        "unreachable-one": "A domainek foglaltságát most nem lehetett ellenőrizni: "
+        "a {tlds} regisztrátor most nem elérhető{where}.",
+        "unreachable-many": "A domainek foglaltságát most nem lehetett ellenőrizni: "
+        "a {tlds} regisztrátorok most nem elérhetők{where}.",
+        "checks-off": "A domain ellenőrzés ki van kapcsolva.",
+        "affected": "{domains} domain állapota „ismeretlen”.",
+        "again": "A következő körben újra megpróbáljuk.",
+    },
+    "en": {
+        "unreachable-one": "Domains could not be checked now: the {tlds} registry cannot "
+        "be reached{where}.",
+        "unreachable-many": "Domains could not be checked now: the {tlds} registries "
+        "cannot be reached{where}.",
+        "checks-off": "Domain checks are off.",
+        "affected": "{domains} domain(s) are “unknown”.",
+        "again": "The next pass tries again.",
+    },
+}
+
 _NOT_CHECKED = {"hu": "nem kell ellenőrizni", "en": "no check needed"}
 
 
@@ -263,7 +324,35 @@ class Texts:
         if verdict is None:
             return f"{domain}: {_NOT_CHECKED[self.locale]}"
         word = VERDICTS[self.locale][verdict.verdict]
-        return f"{domain}: {word} ({verdict.source})"
+        if verdict.verdict == Verdict.UNKNOWN and verdict.doubt is not None:
+            return f"{domain}: {word} – {self.doubt(verdict.doubt, domain.rsplit('.', 1)[-1])}"
+        source = SOURCES[self.locale].get(verdict.source, verdict.source)
+        return f"{domain}: {word} ({source})"
+
+    def doubt(self, doubt: Doubt | str, tld: str) -> str:
+        """Why a verdict is unknown, in this locale's words (`tld` without its dot)."""
+        try:
+            text = DOUBTS[self.locale][Doubt(doubt)]
+        except ValueError:  # a word from a newer or older sheetsync
+            text = _NO_DOUBT[self.locale]
+        return text.format(tld=tld)
+
+    def notice(self, notice: Notice) -> str:
+        """A run-level notice as one sentence or two."""
+        words = NOTICES[self.locale]
+        parts = []
+        unreachable = bool(notice.servers) or not notice.checks_off
+        if unreachable:
+            tlds = ", ".join(f".{t}" for t in notice.tlds)
+            key = "unreachable-one" if len(notice.tlds) == 1 else "unreachable-many"
+            where = f" ({', '.join(notice.servers)})" if notice.servers else ""
+            parts.append(words[key].format(tlds=tlds, where=where))
+        if notice.checks_off:
+            parts.append(words["checks-off"])
+        parts.append(words["affected"].format(domains=notice.domains))
+        if unreachable:
+            parts.append(words["again"])
+        return " ".join(parts)
 
     def invalid_domain(self) -> str:
         return VERDICTS[self.locale][Verdict.INVALID]
@@ -284,6 +373,8 @@ class Texts:
                 out[key] = self.day(date.fromisoformat(value))
             elif key == "changed_at":
                 out[key] = self.moment(datetime.fromisoformat(value))
+        if "doubt" in params:
+            out["doubt_text"] = self.doubt(params["doubt"], params.get("tld", "?"))
         for key in ("expected", "reason", "case"):
             if key in params:
                 out[f"{key}_text"] = words.get(params[key], params[key]).format_map(_Lenient(out))

@@ -5,34 +5,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sheetsync.core.model import Verdict
+from sheetsync.core.model import Doubt, Verdict
 
 
 @dataclass(frozen=True)
 class Answer:
     """One query's outcome.
 
-    `retry_after` (seconds) is set when the server asked us to slow down;
-    `unreachable` when the server could not be talked to at all (connection
-    refused, DNS failure, timeout) — then the rest of the pass skips it."""
+    `retry_after` (seconds) is set when the server asked us to slow down; `doubt` says
+    why an `unknown` is unknown. `Doubt.UNREACHABLE` (refused, DNS failure, connect
+    timeout) makes the rest of the pass skip the server; so does `Doubt.NO_ANSWER`
+    (connected, but no whole answer within the deadline, silent or dripping: a stalled
+    server). An answer that ended but was empty, broken off or over the size cap is
+    `Doubt.INCOMPLETE`, and the server is asked about its other names."""
 
     verdict: Verdict
     reason: str | None = None
     details: Mapping[str, str] = field(default_factory=dict)
     retry_after: float | None = None
-    unreachable: bool = False
+    doubt: Doubt | None = None
 
     @property
-    def transient(self) -> bool:
-        """Worth asking again after a pause (rate limited or a server error)."""
-        return self.retry_after is not None
+    def unreachable(self) -> bool:
+        return self.doubt == Doubt.UNREACHABLE
+
+    @property
+    def stalled(self) -> bool:
+        return self.doubt == Doubt.NO_ANSWER
 
 
 def unknown(
     reason: str,
+    doubt: Doubt,
     *,
     details: Mapping[str, str] | None = None,
     retry_after: float | None = None,
-    unreachable: bool = False,
 ) -> Answer:
-    return Answer(Verdict.UNKNOWN, reason, dict(details or {}), retry_after, unreachable)
+    return Answer(Verdict.UNKNOWN, reason, dict(details or {}), retry_after, doubt)

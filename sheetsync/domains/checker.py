@@ -1,15 +1,18 @@
 """The live DomainChecker: RDAP where IANA's bootstrap lists the TLD, else WHOIS.
 
 Per-TLD overrides from the settings win. Each server is asked politely (bounded
-concurrency, a rate window, pauses it asks for); a server that cannot be reached
-is probed once and then skipped for the pass. Verdicts are cached: `available`
-briefly, `registered` longer, `unknown` never.
+concurrency, a rate window, pauses it asks for); a server that cannot be reached, or
+that lets a query run past its deadline, is probed once and then skipped for the pass.
+Every query has an overall deadline (`timeout_seconds`, never past the pass's budget);
+whatever one answer does, it decides that name's verdict only, and no exception leaves
+`check`. Verdicts are cached: `available` briefly, `registered` longer, `unknown` never.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import threading
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,12 +23,14 @@ from typing import Any, TypeVar
 import httpx
 
 from sheetsync.clock import Clock
-from sheetsync.core.model import DomainName, DomainVerdict, Verdict
+from sheetsync.core.model import DomainName, DomainVerdict, Doubt, Verdict
 from sheetsync.domains import rdap, whois
 from sheetsync.domains.answer import Answer, unknown
 from sheetsync.domains.bootstrap import BootstrapSource, RdapBootstrap, default_cache_dir
+from sheetsync.domains.limits import RDAP_MAX_BYTES, read_capped
 from sheetsync.domains.politeness import RateWindow, ServerGate, Sleep
 from sheetsync.domains.port import VerdictCache
+from sheetsync.errors import BootstrapError
 from sheetsync.settings import DomainSettings
 from sheetsync.settings.sections import parse_host_port
 
@@ -74,7 +79,8 @@ class LiveDomainChecker:
             max_age=timedelta(hours=settings.bootstrap_max_age_hours),
         )
         self._windows: dict[str, RateWindow] = {}
-        self._windows_lock = threading.Lock()
+        self._tls: ssl.SSLContext | None = None  # made once: loading CA certificates is slow
+        self._lock = threading.Lock()  # guards what passes share: the windows, the TLS context
 
     # -- the port -------------------------------------------------------------------
 
@@ -85,16 +91,33 @@ class LiveDomainChecker:
         wanted: dict[str, DomainName] = {}
         for domain in domains:
             wanted.setdefault(domain.ascii, domain)
-        out = self._cache.get_many(wanted, now) if self._cache else {}
+        out = self._cached(wanted, now)
         todo = [domain for name, domain in wanted.items() if name not in out]
         if todo:
             total, ready = len(wanted), len(out)
             if ready:
                 self._report(ready, total)
-            fresh = _run(lambda: self._check_all(todo, lambda n: self._report(ready + n, total)))
+            try:
+                fresh = _run(
+                    lambda: self._check_all(todo, lambda n: self._report(ready + n, total))
+                )
+            except Exception as exc:  # a bug of ours: these names are unknown, nothing else
+                log.error("domain checks failed (%s)", type(exc).__name__, exc_info=True)
+                answer = unknown(f"checker failed ({type(exc).__name__})", Doubt.CHECKER_FAILED)
+                fresh = {d.ascii: _verdict(answer, "live", self._clock()) for d in todo}
             self._remember(fresh, now)
             out.update(fresh)
         return out
+
+    def _cached(self, wanted: Mapping[str, DomainName], now: datetime) -> dict[str, DomainVerdict]:
+        """The cache's fresh verdicts; a cache that cannot be read costs lookups, not the pass."""
+        if self._cache is None:
+            return {}
+        try:
+            return self._cache.get_many(wanted, now)
+        except Exception as exc:
+            log.warning("domain verdict cache not read (%s); asking the registries", exc)
+            return {}
 
     def route(self, tld: str, bootstrap: RdapBootstrap | None = None) -> Route | None:
         """Override RDAP, override WHOIS, IANA's RDAP, built-in WHOIS — first that exists."""
@@ -134,21 +157,38 @@ class LiveDomainChecker:
         self, domains: list[DomainName], completed: Callable[[int], None] = lambda n: None
     ) -> dict[str, DomainVerdict]:
         s = self._settings
+        # The budget twice over: on the clock the rate windows keep (a test's may be fake),
+        # and on the event loop's, which the I/O deadlines run on: no query runs past it.
         deadline = self._clock() + timedelta(seconds=s.pass_budget_seconds)
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + s.pass_budget_seconds
+
+        def seconds_left() -> float:
+            return min(s.timeout_seconds, ends - loop.time())
+
         async with httpx.AsyncClient(
             transport=self._transport,
+            verify=self._tls_context() if self._transport is None else True,  # else its own
             timeout=httpx.Timeout(s.timeout_seconds),
             headers={"User-Agent": USER_AGENT},
             follow_redirects=False,
         ) as client:
-            bootstrap = await self._bootstrap.refreshed(lambda url: _fetch(client, url))
+            bootstrap = await self._bootstrap.refreshed(
+                lambda url: _fetch(client, url, s.timeout_seconds)
+            )
             routes = {d.ascii: self.route(d.tld, bootstrap) for d in domains}
             gates = self._gates(domains, routes)
             done = 0
 
             async def ask(d: DomainName) -> Answer:
                 nonlocal done
-                answer = await self._ask(client, d, routes[d.ascii], gates, deadline)
+                try:
+                    answer = await self._ask(
+                        client, d, routes[d.ascii], gates, deadline, seconds_left
+                    )
+                except Exception as exc:  # whatever one answer does, it is this name's only
+                    log.error("checking %s failed (%s)", d.ascii, type(exc).__name__, exc_info=True)
+                    answer = unknown(f"checker failed ({type(exc).__name__})", Doubt.CHECKER_FAILED)
                 done += 1
                 completed(done)
                 return answer
@@ -158,11 +198,16 @@ class LiveDomainChecker:
         out = {}
         for d, answer in zip(domains, answers, strict=True):
             route = routes[d.ascii]
-            source = route.protocol if route else "live"
-            out[d.ascii] = DomainVerdict(
-                answer.verdict, source, checked_at, answer.reason, answer.details
-            )
+            out[d.ascii] = _verdict(answer, route.protocol if route else "live", checked_at)
         return out
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """One TLS context for every pass (thread-safe once made): building it reads the
+        whole CA bundle, about a tenth of a second of CPU each time."""
+        with self._lock:
+            if self._tls is None:
+                self._tls = httpx.create_ssl_context()
+            return self._tls
 
     def _gates(
         self, domains: list[DomainName], routes: Mapping[str, Route | None]
@@ -175,7 +220,7 @@ class LiveDomainChecker:
                 rate = s.rate_limits.get(d.tld, s.requests_per_minute)
                 rates[route.server] = min(rate, rates.get(route.server, rate))
         gates = {}
-        with self._windows_lock:
+        with self._lock:
             for server, rate in rates.items():
                 window = self._windows.get(server)
                 if window is None:
@@ -193,15 +238,16 @@ class LiveDomainChecker:
         route: Route | None,
         gates: Mapping[str, ServerGate],
         deadline: datetime,
+        seconds_left: Callable[[], float],
     ) -> Answer:
         if route is None:
-            return unknown(f"no RDAP or WHOIS service known for .{domain.tld}")
+            return unknown(f"no RDAP or WHOIS service known for .{domain.tld}", Doubt.NO_SERVICE)
         gate = gates[route.server]
         probe = gate.is_probe()
         if not probe:
             await gate.after_probe()
         try:
-            return await self._ask_politely(client, domain, route, gate, deadline)
+            return await self._ask_politely(client, domain, route, gate, deadline, seconds_left)
         finally:
             if probe:
                 gate.probe_done()
@@ -213,22 +259,35 @@ class LiveDomainChecker:
         route: Route,
         gate: ServerGate,
         deadline: datetime,
+        seconds_left: Callable[[], float],
     ) -> Answer:
         s = self._settings
+        answer: Answer | None = None  # the last answer, if the server was asked
         for attempt in range(1, s.max_attempts + 1):
             async with gate.concurrency:
-                if gate.down:
+                if gate.given_up is not None:
+                    given_up = gate.given_up
                     return unknown(
-                        f"{gate.down}; not asked again this pass", details={"server": route.server}
-                    )
-                if not await gate.slot(deadline):
-                    return unknown(
-                        "not asked: the server's rate limit leaves no time this pass",
+                        f"{given_up.reason}; not asked again this pass",
+                        given_up.doubt or Doubt.UNREACHABLE,
                         details={"server": route.server},
                     )
-                answer = await self._query(client, domain, route)
-            if answer.unreachable:
-                gate.down = answer.reason
+                # Out of time: the last answer (a throttle) if there was one, else no-time.
+                if seconds_left() <= 0:
+                    return answer or unknown(
+                        "not asked: the pass's time is up",
+                        Doubt.NO_TIME,
+                        details={"server": route.server},
+                    )
+                if not await gate.slot(deadline):
+                    return answer or unknown(
+                        "not asked: the server's rate limit leaves no time this pass",
+                        Doubt.NO_TIME,
+                        details={"server": route.server},
+                    )
+                answer = await self._query(client, domain, route, seconds_left())
+            if answer.unreachable or answer.stalled:
+                gate.given_up = answer
                 return answer
             if answer.retry_after is None:
                 return answer
@@ -241,16 +300,20 @@ class LiveDomainChecker:
                 answer.retry_after,
                 domain.ascii,
             )
-        return answer  # pragma: no cover - the loop always returns
+        assert answer is not None  # pragma: no cover - the loop always returns
+        return answer  # pragma: no cover
 
-    async def _query(self, client: httpx.AsyncClient, domain: DomainName, route: Route) -> Answer:
+    async def _query(
+        self, client: httpx.AsyncClient, domain: DomainName, route: Route, seconds: float
+    ) -> Answer:
+        """One query, within `seconds` from connecting to the answer's last byte."""
+        if seconds <= 0:
+            return unknown("not asked: the pass's time is up", Doubt.NO_TIME)
         if route.rdap_base is not None:
-            return await rdap.lookup(client, route.rdap_base, domain)
+            return await rdap.lookup(client, route.rdap_base, domain, seconds)
         assert route.whois_host is not None and route.registry is not None
         host, port = route.whois_host
-        return await whois.lookup(
-            host, port, domain, route.registry, self._settings.timeout_seconds, self._connect
-        )
+        return await whois.lookup(host, port, domain, route.registry, seconds, self._connect)
 
     def _remember(self, fresh: Mapping[str, DomainVerdict], now: datetime) -> None:
         """Cache what deserves it, in one go; a cache that cannot store (a full disk, a
@@ -277,10 +340,25 @@ class LiveDomainChecker:
             )
 
 
-async def _fetch(client: httpx.AsyncClient, url: str) -> bytes:
-    response = await client.get(url, follow_redirects=True)
-    response.raise_for_status()
-    return response.content
+def _verdict(answer: Answer, source: str, checked_at: datetime) -> DomainVerdict:
+    return DomainVerdict(
+        answer.verdict, source, checked_at, answer.reason, answer.details, answer.doubt
+    )
+
+
+async def _fetch(client: httpx.AsyncClient, url: str, seconds: float) -> bytes:
+    """IANA's bootstrap file, held to the same deadline and size cap as an answer."""
+    async with (
+        asyncio.timeout(seconds),
+        client.stream(
+            "GET", url, headers={"Accept-Encoding": "identity"}, follow_redirects=True
+        ) as response,
+    ):
+        response.raise_for_status()
+        body = await read_capped(response.aiter_bytes(), RDAP_MAX_BYTES)
+    if body is None:
+        raise BootstrapError(f"larger than {RDAP_MAX_BYTES // 1024} KiB")
+    return body
 
 
 def _run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:

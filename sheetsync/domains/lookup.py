@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sheetsync.clock import Clock
-from sheetsync.core.model import DomainName, Verdict
+from sheetsync.core.model import DomainName, DomainVerdict, Doubt, Verdict
 from sheetsync.core.names import normalize_domain
 from sheetsync.domains.port import DomainChecker
 from sheetsync.errors import InvalidDomain
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class NameCheck:
     reason: str | None = None
     details: Mapping[str, str] = field(default_factory=dict)
     checked_at: datetime | None = None
+    doubt: Doubt | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +41,7 @@ class NameCheck:
             "reason": self.reason,
             "details": dict(self.details),
             "checked_at": self.checked_at.isoformat() if self.checked_at else None,
+            "doubt": self.doubt.value if self.doubt else None,
         }
 
 
@@ -53,7 +58,7 @@ def check_names(names: Sequence[str], checker: DomainChecker, clock: Clock) -> l
             continue
         valid.setdefault(domain.ascii, domain)
         parsed.append(domain)
-    verdicts = checker.check(list(valid.values())) if valid else {}
+    verdicts = _verdicts(checker, list(valid.values()))
     out = []
     for name, item in zip(names, parsed, strict=True):
         if isinstance(item, InvalidDomain):
@@ -79,6 +84,7 @@ def check_names(names: Sequence[str], checker: DomainChecker, clock: Clock) -> l
                     item.ascii,
                     item.unicode,
                     "the checker gave no verdict",
+                    doubt=Doubt.CHECKER_FAILED,
                 )
             )
         else:
@@ -92,6 +98,25 @@ def check_names(names: Sequence[str], checker: DomainChecker, clock: Clock) -> l
                     v.reason,
                     v.details,
                     v.checked_at,
+                    v.doubt,
                 )
             )
     return out
+
+
+def _verdicts(checker: DomainChecker, domains: Sequence[DomainName]) -> Mapping[str, DomainVerdict]:
+    """The checker's verdicts; a checker that fails leaves every name unknown with the
+    reason, so a typed name is always answered (the command never ends in a traceback)."""
+    if not domains:
+        return {}
+    try:
+        return checker.check(domains)
+    except Exception as exc:
+        log.error("domain checker failed (%s)", type(exc).__name__, exc_info=True)
+        reason = f"checker failed ({type(exc).__name__})"
+        return {
+            d.ascii: DomainVerdict(
+                Verdict.UNKNOWN, "sheetsync", None, reason, doubt=Doubt.CHECKER_FAILED
+            )
+            for d in domains
+        }

@@ -7,13 +7,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sheetsync.clock import Clock
-from sheetsync.core.model import DomainName, DomainVerdict, Verdict
+from sheetsync.core.model import DomainName, DomainVerdict, Doubt, Verdict
 from sheetsync.core.names import normalize_domain
 from sheetsync.errors import ConfigError, InvalidDomain
 
 
 class OfflineDomainChecker:
-    """Checks nothing: every domain is `unknown`, so nothing is reported free by mistake."""
+    """Checks nothing: every domain is `unknown`, so nothing is reported free by mistake.
+    Its verdicts are an outage (`Doubt.CHECKS_OFF`): one notice for the pass, no
+    per-row warning."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
@@ -21,7 +23,9 @@ class OfflineDomainChecker:
     def check(self, domains: Sequence[DomainName]) -> Mapping[str, DomainVerdict]:
         now = self._clock()
         return {
-            d.ascii: DomainVerdict(Verdict.UNKNOWN, "offline", now, "domain checks are off")
+            d.ascii: DomainVerdict(
+                Verdict.UNKNOWN, "offline", now, "domain checks are off", doubt=Doubt.CHECKS_OFF
+            )
             for d in domains
         }
 
@@ -42,7 +46,9 @@ class FileDomainChecker:
             out[d.ascii] = (
                 DomainVerdict(verdict, "file", now)
                 if verdict
-                else DomainVerdict(Verdict.UNKNOWN, "file", now, "not in the verdicts file")
+                else DomainVerdict(
+                    Verdict.UNKNOWN, "file", now, "not in the verdicts file", doubt=Doubt.NOT_LISTED
+                )
             )
         return out
 

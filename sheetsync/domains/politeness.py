@@ -1,5 +1,6 @@
 """Politeness towards registry servers: concurrency, rate windows, pauses, and
-giving up on a server that cannot be reached (one probe, not one timeout per domain)."""
+giving up on a server that cannot be reached or does not answer (one probe, not one
+timeout per domain)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sheetsync.clock import Clock
+from sheetsync.domains.answer import Answer
 
 Sleep = Callable[[float], Awaitable[None]]
 WINDOW = timedelta(minutes=1)
@@ -57,7 +59,9 @@ class ServerGate:
     def __init__(self, window: RateWindow, concurrency: int, clock: Clock, sleep: Sleep) -> None:
         self.window = window
         self.concurrency = asyncio.Semaphore(concurrency)
-        self.down: str | None = None  # why the server was given up on this pass
+        # The answer that made us give up on the server for this pass (unreachable, or
+        # stalled past its deadline); the names still to ask are told the same.
+        self.given_up: Answer | None = None
         self._clock = clock
         self._sleep = sleep
         self._turn = asyncio.Lock()  # waiting for a rate slot is first come, first served

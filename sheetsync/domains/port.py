@@ -12,7 +12,12 @@ from sheetsync.core.model import DomainName, DomainVerdict
 
 class DomainChecker(Protocol):
     def check(self, domains: Sequence[DomainName]) -> Mapping[str, DomainVerdict]:
-        """Verdicts keyed by ASCII name. `available` only on a positive 'not found'."""
+        """A verdict for every name asked, keyed by ASCII name. `available` only on the
+        registry's own, complete 'not found'. An `unknown` verdict says why in its
+        `doubt`: `Doubt.UNREACHABLE` and `Doubt.CHECKS_OFF` (`DomainVerdict.outage`) when
+        no registry could be asked at all — the pass's notice, not the row's warning —
+        anything else when a registry answered but could not tell. Whatever a registry
+        sends, this returns; it does not raise."""
         ...
 
 

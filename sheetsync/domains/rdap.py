@@ -1,24 +1,31 @@
 """Ask a registry's RDAP service (RFC 9082/9083) whether a domain is registered.
 
-404 from the registry's own server is the only `available`; a domain object is
-`registered`; everything else is `unknown` with the reason.
+A 404 from the registry's own server, with an empty or RDAP/JSON body, is the only
+`available`; a domain object about the name asked is `registered`; everything else is
+`unknown` with the reason. The whole exchange runs under one deadline, the body is read
+up to a size cap, and JSON is parsed with a depth cap.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from sheetsync.core.model import DomainName, Verdict
+from sheetsync.core.model import DomainName, Doubt, Verdict
 from sheetsync.domains.answer import Answer, unknown
+from sheetsync.domains.limits import RDAP_MAX_BYTES, load_json, read_capped
 from sheetsync.retry import retry_after_seconds
 
 RDAP_ACCEPT = "application/rdap+json, application/json;q=0.9"
+# Identity only: a compressed body could inflate far past the size cap once decoded
+# (one that comes compressed all the same is refused before a byte is read).
+HEADERS = {"Accept": RDAP_ACCEPT, "Accept-Encoding": "identity"}
 DEFAULT_BACKOFF = 2.0  # seconds, when a 5xx names no Retry-After
+FACT_MAX = 100  # characters of a registrar name or date kept from an answer
 
 
 def domain_url(base_url: str, domain: DomainName) -> str:
@@ -31,74 +38,160 @@ def server_of(base_url: str) -> str:
     return parts.netloc.lower() or base_url
 
 
-async def lookup(client: httpx.AsyncClient, base_url: str, domain: DomainName) -> Answer:
-    url = domain_url(base_url, domain)
+class _Connecting:
+    """httpx's trace hook: whether the deadline caught the query still connecting (the
+    server cannot be reached) or after it connected (the server is slow to answer).
+    A pooled connection reused is connected already: no connect is traced."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.connected = False
+
+    @property
+    def pending(self) -> bool:
+        return self.started and not self.connected
+
+    async def __call__(self, event: str, info: Mapping[str, Any]) -> None:
+        if event == "connection.connect_tcp.started":
+            self.started = True
+        elif event == "connection.connect_tcp.complete":
+            self.connected = True
+
+
+async def lookup(
+    client: httpx.AsyncClient, base_url: str, domain: DomainName, seconds: float
+) -> Answer:
+    """One query within `seconds` (connect, headers and body together)."""
     server = {"server": server_of(base_url)}
+    connecting = _Connecting()
     try:
-        response = await client.get(url, headers={"Accept": RDAP_ACCEPT}, follow_redirects=False)
-    except httpx.TimeoutException:
-        return unknown("RDAP server timed out", details=server, unreachable=True)
-    except httpx.TransportError as exc:
+        async with (
+            asyncio.timeout(seconds),
+            client.stream(
+                "GET",
+                domain_url(base_url, domain),
+                headers=HEADERS,
+                follow_redirects=False,
+                extensions={"trace": connecting},
+            ) as response,
+        ):
+            encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+            if encoding not in ("", "identity"):
+                return unknown(
+                    f"RDAP answer is {encoding:.40}-encoded though none was asked for",
+                    Doubt.UNREADABLE,
+                    details=server,
+                )
+            body = await read_capped(response.aiter_bytes(), RDAP_MAX_BYTES)
+    except TimeoutError:
+        if connecting.pending:
+            return unknown(
+                f"RDAP server not reached within {seconds:g} s", Doubt.UNREACHABLE, details=server
+            )
         return unknown(
-            f"RDAP server unreachable ({type(exc).__name__})", details=server, unreachable=True
+            f"RDAP server gave no complete answer within {seconds:g} s",
+            Doubt.NO_ANSWER,
+            details=server,
         )
-    return interpret(response, domain, server)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # refused, DNS failure
+        return unknown(
+            f"RDAP server unreachable ({type(exc).__name__})", Doubt.UNREACHABLE, details=server
+        )
+    except httpx.TimeoutException:
+        return unknown("RDAP server timed out", Doubt.NO_ANSWER, details=server)
+    except httpx.HTTPError as exc:  # reset, broken off mid-body, not HTTP at all
+        return unknown(
+            f"RDAP answer broke off ({type(exc).__name__})", Doubt.INCOMPLETE, details=server
+        )
+    if body is None:
+        return unknown(
+            f"RDAP answer larger than {RDAP_MAX_BYTES // 1024} KiB",
+            Doubt.INCOMPLETE,
+            details=server,
+        )
+    return interpret(response.status_code, response.headers, body, domain, server)
 
 
-def interpret(response: httpx.Response, domain: DomainName, server: Mapping[str, str]) -> Answer:
-    """Pure: an HTTP response to an answer."""
-    status = response.status_code
+def interpret(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    domain: DomainName,
+    server: Mapping[str, str],
+) -> Answer:
+    """Pure: a complete HTTP answer (status, headers, body) to an answer."""
     if status == 404:
-        return Answer(Verdict.AVAILABLE, "RDAP: not found", dict(server))
+        return _not_found(body, server)
     if status == 200:
-        return _domain_object(response, domain, server)
+        return _domain_object(body, domain, server)
     if status in (301, 302, 303, 307, 308):
-        where = response.headers.get("Location", "?")
-        return unknown(f"RDAP redirected to {where}", details=server)
+        where = headers.get("Location", "?")
+        return unknown(f"RDAP redirected to {where:.200}", Doubt.REDIRECTED, details=server)
     if status == 429 or status >= 500:
-        wait = retry_after_seconds(response.headers.get("Retry-After"))
+        wait = retry_after_seconds(headers.get("Retry-After"))
         what = "rate limited" if status == 429 else "server error"
         return unknown(
             f"RDAP {what} (HTTP {status})",
+            Doubt.THROTTLED if status == 429 else Doubt.SERVER_ERROR,
             details=server,
             retry_after=wait if wait is not None else DEFAULT_BACKOFF,
         )
     if status == 403:
-        return unknown("RDAP refused the query (HTTP 403)", details=server)
-    return unknown(f"RDAP answered HTTP {status}", details=server)
+        return unknown("RDAP refused the query (HTTP 403)", Doubt.REFUSED, details=server)
+    return unknown(f"RDAP answered HTTP {status}", Doubt.SERVER_ERROR, details=server)
 
 
-def _domain_object(
-    response: httpx.Response, domain: DomainName, server: Mapping[str, str]
-) -> Answer:
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return unknown("RDAP answer is not JSON", details=server)
-    if not isinstance(body, dict) or body.get("objectClassName") != "domain":
-        return unknown("RDAP answer is not a domain object", details=server)
-    named = str(body.get("ldhName") or "").lower().rstrip(".")
+def _not_found(body: bytes, server: Mapping[str, str]) -> Answer:
+    """A 404 is the registry's "not found" only if it looks like the registry's: an
+    empty body, or an RDAP/JSON object (an error object, RFC 9083 §6). An HTML page is
+    a proxy's or a wrong base URL's, and says nothing about the name."""
+    if body.strip():
+        value, problem = load_json(body)
+        if problem is not None or not isinstance(value, dict):
+            return unknown(
+                f"RDAP 404 body is not an RDAP object ({problem or 'not an object'})",
+                Doubt.UNREADABLE,
+                details=server,
+            )
+        code = value.get("errorCode", 404)
+        if code != 404:
+            return unknown(
+                f"RDAP 404 carries error code {code!s:.20}", Doubt.UNREADABLE, details=server
+            )
+    return Answer(Verdict.AVAILABLE, "RDAP: not found", dict(server))
+
+
+def _domain_object(body: bytes, domain: DomainName, server: Mapping[str, str]) -> Answer:
+    value, problem = load_json(body)
+    if problem is not None:
+        return unknown(f"RDAP answer: {problem}", Doubt.UNREADABLE, details=server)
+    if not isinstance(value, dict) or value.get("objectClassName") != "domain":
+        return unknown("RDAP answer is not a domain object", Doubt.UNREADABLE, details=server)
+    named = str(value.get("ldhName") or "").lower().rstrip(".")
     if named and named != domain.ascii:
-        return unknown(f"RDAP answered about another name ({named:.60})", details=server)
+        return unknown(
+            f"RDAP answered about another name ({named:.60})", Doubt.OTHER_NAME, details=server
+        )
     details = dict(server)
-    details.update(_facts(body))
+    details.update(_facts(value))
     return Answer(Verdict.REGISTERED, "RDAP: domain object", details)
 
 
 def _facts(body: Mapping[str, Any]) -> dict[str, str]:
     facts: dict[str, str] = {}
-    for event in body.get("events") or []:
+    events = body.get("events")
+    for event in events if isinstance(events, list) else []:
         if not isinstance(event, dict):
             continue
         action, date = event.get("eventAction"), event.get("eventDate")
         if isinstance(date, str) and action in ("registration", "expiration"):
-            facts["created" if action == "registration" else "expires"] = date
-    registrar = _registrar(body.get("entities") or [])
+            facts["created" if action == "registration" else "expires"] = date[:FACT_MAX]
+    registrar = _registrar(body.get("entities"))
     if registrar:
-        facts["registrar"] = registrar
+        facts["registrar"] = registrar[:FACT_MAX]
     statuses = body.get("status")
     if isinstance(statuses, list) and all(isinstance(s, str) for s in statuses) and statuses:
-        facts["status"] = ", ".join(statuses)
+        facts["status"] = ", ".join(statuses)[:FACT_MAX]
     return facts
 
 
@@ -106,7 +199,10 @@ def _registrar(entities: Any) -> str | None:
     if not isinstance(entities, list):
         return None
     for entity in entities:
-        if isinstance(entity, dict) and "registrar" in (entity.get("roles") or []):
+        if not isinstance(entity, dict):
+            continue
+        roles = entity.get("roles")
+        if isinstance(roles, list) and "registrar" in roles:
             name = _vcard_fn(entity.get("vcardArray"))
             if name:
                 return name

@@ -56,6 +56,7 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "row": "{n}. sor",
         "noname": "(név nélkül)",
         "credential": "{column} ({at})",
+        "notice": ":information_source: {message}",
     },
     "en": {
         "title": "Client onboarding – {sheet}",
@@ -80,6 +81,7 @@ WORDS: Mapping[str, Mapping[str, str]] = {
         "row": "row {n}",
         "noname": "(no name)",
         "credential": "{column} ({at})",
+        "notice": ":information_source: {message}",
     },
 }
 
@@ -195,10 +197,10 @@ def summary(
         kind = w.w("digest" if digest else "first", at=w.at(current.at))
     else:
         kind = w.w("changes", at=w.at(current.at), since=w.at(since or current.at))
-    intro = None
+    intros = [w.w("notice", message=n) for n in current.notices]  # one line each
     if recovered:
-        intro = w.w("recovered", since=w.at(recovered.since), message=recovered.message)
-    return _message(w.w("title", sheet=current.sheet), kind, intro, sections, w)
+        intros.insert(0, w.w("recovered", since=w.at(recovered.since), message=recovered.message))
+    return _message(w.w("title", sheet=current.sheet), kind, intros, sections, w)
 
 
 _SEVERITIES = ("error", "warning", "info")
@@ -208,7 +210,7 @@ def failure_message(sheet: str, failure: Failure, *, locale: str = "hu", tz: tzi
     """The one announcement of a run-level failure (sheet unreachable, headers broken)."""
     w = _Writer(locale, tz)
     body = w.w("failure", sheet=sheet, since=w.at(failure.since), message=failure.message)
-    return _message(w.w("failure_title"), "", body, [], w)
+    return _message(w.w("failure_title"), "", [body], [], w)
 
 
 def _ordered(
@@ -235,7 +237,7 @@ def _stages(w: _Writer, current: ReportSnapshot) -> Section:
 
 
 def _message(
-    title: str, kind: str, intro: str | None, sections: Sequence[Section], w: _Writer
+    title: str, kind: str, intros: Sequence[str], sections: Sequence[Section], w: _Writer
 ) -> Message:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _cut(escape(title), HEADER_MAX)}}
@@ -244,7 +246,7 @@ def _message(
     if kind:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(kind)}]})
         plain.append(kind)
-    if intro:
+    for intro in intros:
         blocks.append(_section(_cut(escape(intro), TEXT_LIMIT)))
         plain.append(_no_emoji(intro))
     for section in sections:

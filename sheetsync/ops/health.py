@@ -2,8 +2,9 @@
 
 Unhealthy when the last `max_failed_syncs` syncs all failed, or when the last
 successful sync is older than `max_sync_age_minutes` (counted from `up_since`, the
-process start, while there is none yet). `/healthz` and `sheetsync status` say the
-same thing from the same facts.
+process start, while there is none yet). A degraded sync (completed, with a run-level
+notice such as "domain checks unavailable") is a success for health, and is shown as
+`degraded`. `/healthz` and `sheetsync status` say the same thing from the same facts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sheetsync.settings import HealthSettings
 from sheetsync.state.port import RunRecord
 
 RUNS_CONSULTED = 500  # how far back the last success is looked for
+FAILED, DEGRADED = "failed", "degraded"  # run outcomes besides "ok"
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,16 @@ class Health:
     failed_streak: int  # failed syncs since the last successful one
     runs: tuple[RunRecord, ...] = ()  # the latest runs, newest first
 
+    @property
+    def degraded(self) -> bool:
+        """The last sync completed with a run-level notice (its `error_message` says why)."""
+        return self.last_run is not None and self.last_run.outcome == DEGRADED
+
     def to_json(self, runs: int = 5) -> dict[str, Any]:
         last = self.last_run
         return {
             "healthy": self.healthy,
+            "degraded": self.degraded,
             "reasons": list(self.reasons),
             "checked_at": self.checked_at.isoformat(),
             "last_success": self.last_success.isoformat() if self.last_success else None,
@@ -56,10 +64,10 @@ def assess(
     night's pause does not make the first minutes of the day unhealthy."""
     streak = 0
     for run in runs:
-        if run.outcome == "ok":
+        if run.outcome != FAILED:
             break
         streak += 1
-    last_success = next((r.finished_at for r in runs if r.outcome == "ok"), None)
+    last_success = next((r.finished_at for r in runs if r.outcome != FAILED), None)
     reasons = []
     if streak >= settings.max_failed_syncs:
         latest = runs[0]

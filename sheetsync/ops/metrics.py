@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from sheetsync.core.model import SEVERITY, Code, DomainName, DomainVerdict, Stage
+from sheetsync.core.model import SEVERITY, Code, DomainName, DomainVerdict, NoticeCode, Stage
 from sheetsync.core.result import SyncResult
 from sheetsync.domains.port import DomainChecker
 
@@ -25,7 +25,8 @@ class Metrics:
         r = self.registry
         self.syncs = Counter(
             "sheetsync_syncs",
-            "Sync passes by outcome (ok, degraded: written but state not saved, failed).",
+            "Sync passes by outcome (ok; degraded: written but state not saved, or a "
+            "run-level notice such as domain checks unavailable; failed).",
             ["outcome"],
             registry=r,
         )
@@ -69,6 +70,12 @@ class Metrics:
             ["verdict", "source"],
             registry=r,
         )
+        self.notices = Gauge(
+            "sheetsync_notices",
+            "Run-level notices of the last completed sync by code (1: present, 0: not).",
+            ["code"],
+            registry=r,
+        )
         self.last_success = Gauge(
             "sheetsync_last_success_timestamp_seconds",
             "Unix time the last successful sync finished (0: none yet in this process).",
@@ -78,6 +85,8 @@ class Metrics:
             self.syncs.labels(outcome)
         for stage in Stage:
             self.rows.labels(stage.value).set(0)
+        for notice in NoticeCode:
+            self.notices.labels(notice.value).set(0)
 
     # -- the request observer -------------------------------------------------------------
 
@@ -100,6 +109,9 @@ class Metrics:
         codes = Tally(f.code for e in result.evaluations for f in e.findings)
         for code in Code:
             self.findings.labels(code.value, SEVERITY[code].value).set(codes[code])
+        present = {n.code for n in result.notices}
+        for notice in NoticeCode:
+            self.notices.labels(notice.value).set(1 if notice in present else 0)
         self.cells_written.inc(result.outcome.cells_written)
         if outcome != "failed":
             self.last_success.set(result.finished_at.timestamp())

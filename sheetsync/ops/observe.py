@@ -20,10 +20,11 @@ Monotonic = Callable[[], float]
 
 def outcome_of(result: SyncResult | None, error: BaseException | None) -> str:
     """ok; degraded: the sheet was written but something after it failed (state, summary
-    bookkeeping); failed: the pass did not complete."""
+    bookkeeping), or the pass carries a run-level notice (domain checks unavailable);
+    failed: the pass did not complete."""
     if result is None:
         return "failed"
-    return "ok" if error is None else "degraded"
+    return "ok" if error is None and not result.notices else "degraded"
 
 
 def sync_event(
@@ -51,6 +52,8 @@ def sync_event(
             rows_repaired=result.outcome.rows_repaired,
             rows_left=result.outcome.rows_left,
         )
+        if result.notices:
+            event["notices"] = [n.code.value for n in result.notices]
     if error is not None:
         event["error_class"], event["error_message"] = describe_error(error)
     return event

@@ -8,7 +8,8 @@ all of that is unchanged:
 
 - the sheet's cells (a digest of the values read, types included);
 - the worker's state, as loaded (first-seen times, fingerprints, failure, last report);
-- the domain verdicts of the names the rows depend on (asked again every pass);
+- the domain verdicts of the names the rows depend on (asked again every pass), their
+  doubts included, and so the run-level notices made of them;
 - the time: not before the last pass, and before the first moment a time threshold
   of some row would trip or a shown credential change would expire.
 

@@ -17,8 +17,10 @@ from sheetsync.core.model import (
     ClientRow,
     DomainName,
     DomainVerdict,
+    Doubt,
     Verdict,
 )
+from sheetsync.core.notices import notices_of
 from sheetsync.core.plan import (
     WriteOutcome,
     plan_writes,
@@ -86,6 +88,7 @@ def run_sync(
         texts=texts,
         row_urls=urls,
         credential_changes=changes,
+        notices=notices_of(verdicts),
     )
 
 
@@ -108,4 +111,9 @@ def _check_domains(
     except Exception as exc:  # a checker bug must not stop the sheet being annotated
         log.exception("domain checker failed; verdicts are unknown this pass")
         reason = f"checker failed: {type(exc).__name__}"
-        return {d.ascii: DomainVerdict(Verdict.UNKNOWN, "sheetsync", None, reason) for d in domains}
+        return {
+            d.ascii: DomainVerdict(
+                Verdict.UNKNOWN, "sheetsync", None, reason, doubt=Doubt.CHECKER_FAILED
+            )
+            for d in domains
+        }

@@ -19,6 +19,7 @@ from sheetsync.clock import Clock
 from sheetsync.core.memory import WorkerState, advance, describe_error, failed, memory_of
 from sheetsync.core.result import SyncResult
 from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
+from sheetsync.core.texts import Texts
 from sheetsync.domains.port import DomainChecker
 from sheetsync.errors import NotifierError, SheetsyncError
 from sheetsync.notify.port import Message, Notifier
@@ -213,11 +214,18 @@ def _where(error: BaseException) -> str:
 
 
 def _run_record(result: SyncResult) -> RunRecord:
+    """A completed pass: `ok`, or `degraded` when it carries a run-level notice, whose
+    English text is kept as the run's message (`status`, `/healthz`)."""
+    notes = " ".join(_ENGLISH.notice(n) for n in result.notices)
     return RunRecord(
         started_at=result.started_at,
         finished_at=result.finished_at,
-        outcome="ok",
+        outcome="degraded" if result.notices else "ok",
         rows=len(result.evaluations),
         cells_written=result.outcome.cells_written,
         counts=dict(Counter(e.stage.value for e in result.evaluations)),
+        error_message=notes or None,
     )
+
+
+_ENGLISH = Texts("en")  # run records are for the operator, in the logs' language

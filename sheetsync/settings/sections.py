@@ -112,9 +112,13 @@ class DomainSettings(_Section):
     whois_servers: dict[str, str] = Field(
         default_factory=dict, description="TLD → WHOIS 'host:port'; wins over the built-in table."
     )
-    timeout_seconds: float = Field(10, gt=0, description="Per query (connect + answer).")
+    timeout_seconds: float = Field(
+        10, gt=0, description="Overall deadline per query: connect, headers and body together."
+    )
     pass_budget_seconds: float = Field(
-        120, gt=0, description="Queries not started within this many seconds stay unknown."
+        120,
+        gt=0,
+        description="All of a pass's queries: none runs past it; names not asked stay unknown.",
     )
     concurrency_per_server: int = Field(
         4, ge=1, le=32, description="Queries at once to one server."

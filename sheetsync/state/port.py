@@ -16,11 +16,12 @@ from sheetsync.core.rows import Fingerprinter
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One sync attempt. `error_message` is only ever sheetsync's own (secret-free) text."""
+    """One sync attempt. `error_message` is only ever sheetsync's own (secret-free) text:
+    a failed pass's error, or why a completed pass was degraded."""
 
     started_at: datetime
     finished_at: datetime
-    outcome: str  # "ok" | "failed"
+    outcome: str  # "ok" | "degraded" (completed, with a run-level notice) | "failed"
     rows: int = 0
     cells_written: int = 0
     counts: Mapping[str, int] = field(default_factory=dict)  # clients by stage

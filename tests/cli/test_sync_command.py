@@ -62,19 +62,23 @@ def test_json_report_follows_the_contract(config: Path, capsys: pytest.CaptureFi
     assert first["row"] == 2 and first["client"] == "Kovács Pékség Kft."
     assert first["stage"] == "done" and first["development_can_start"] is True
     assert second["stage"] == "payment"
-    assert second["findings"] == [
+    # Checks are off (checker = "offline"): no per-row warning, one notice for the pass.
+    assert second["findings"] == []
+    assert second["domain"]["ascii"] == "beta.hu" and second["domain"]["verdict"] == "unknown"
+    assert second["domain"]["doubt"] == "checks-off"
+    assert report["notices"] == [
         {
-            "code": "domain-unverified",
-            "severity": "warning",
-            "column": "Domain",
-            "message": "A domain foglaltságát most nem sikerült ellenőrizni "
-            "(technikai ok: domain checks are off)",
+            "code": "domain-checks-unavailable",
+            "message": "A domain ellenőrzés ki van kapcsolva. 2 domain állapota „ismeretlen”.",
+            "servers": [],
+            "tlds": ["hu"],
+            "checks_off": True,
+            "domains": 2,
         }
     ]
-    assert second["domain"]["ascii"] == "beta.hu" and second["domain"]["verdict"] == "unknown"
     assert report["counts"]["rows"] == 2
     assert report["counts"]["by_stage"] == {"payment": 1, "done": 1}
-    assert report["counts"]["by_severity"] == {"warning": 1}
+    assert report["counts"]["by_severity"] == {}
 
 
 def test_missing_client_column_exits_1_with_one_line_and_writes_nothing(

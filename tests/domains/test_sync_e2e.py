@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sheetsync.core.model import Code
+from sheetsync.core.model import Code, Notice, NoticeCode, Verdict
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.checker import LiveDomainChecker
 from sheetsync.run.sync import run_sync
@@ -95,13 +95,34 @@ def test_a_sync_pass_marks_a_taken_domain_and_writes_the_domain_cell(tmp_path: P
     assert all(CANARY not in text for _, _, text in sheet.written)
 
 
-def test_an_unreachable_registry_makes_the_domain_unverified_not_free(tmp_path: Path) -> None:
+def test_an_unreachable_registry_is_one_notice_and_never_free(tmp_path: Path) -> None:
     from tests.support.domain_servers import refused_port
 
-    sheet = InMemorySheet([HEADERS, client("Kovács Pékség Kft.", "kovacspekseg.hu")])
-    domains = live_settings(tmp_path, whois_servers={"hu": f"127.0.0.1:{refused_port()}"})
+    sheet = InMemorySheet(
+        [
+            HEADERS,
+            client("Kovács Pékség Kft.", "kovacspekseg.hu"),
+            client("Szabó és Társa", "szaboestarsa.hu"),
+        ]
+    )
+    port = refused_port()
+    domains = live_settings(tmp_path, whois_servers={"hu": f"127.0.0.1:{port}"})
     clock = FakeClock(START)
     result = run_sync(sheet, LiveDomainChecker(domains, clock), Settings(domains=domains), clock)
-    codes = {f.code for f in result.evaluations[0].findings}
-    assert Code.DOMAIN_UNVERIFIED in codes and Code.DOMAIN_TAKEN not in codes
-    assert sheet.get(2, sheet.column("Domain ellenőrzés")) == "kovacspekseg.hu: ismeretlen (whois)"
+    for evaluation in result.evaluations:
+        assert evaluation.domain_verdict is not None
+        assert evaluation.domain_verdict.verdict == Verdict.UNKNOWN
+        codes = {f.code for f in evaluation.findings}
+        assert Code.DOMAIN_UNVERIFIED not in codes and Code.DOMAIN_TAKEN not in codes
+    assert result.notices == (
+        Notice(
+            NoticeCode.DOMAIN_CHECKS_UNAVAILABLE,
+            servers=(f"127.0.0.1:{port}",),
+            tlds=("hu",),
+            domains=2,
+        ),
+    )
+    assert sheet.get(2, sheet.column("Domain ellenőrzés")) == (
+        "kovacspekseg.hu: ismeretlen – a .hu regisztrátor most nem elérhető"
+    )
+    assert sheet.get(2, sheet.column("Problémák")) in (None, "")

@@ -182,17 +182,21 @@ def test_the_image_steps_install_the_lock_and_start_the_worker_in_a_fresh_venv(
                 break
             time.sleep(0.2)
         assert healthy, "the HEALTHCHECK command never passed"
-        # Healthy from the start (the age limit counts from it); the first sync follows.
+        # Healthy from the start (the age limit counts from it); the first sync follows,
+        # degraded: domain checks are off in this config (rules.md, run-level notices).
         exposition = ""
-        while time.monotonic() < deadline and 'syncs_total{outcome="ok"} 1.0' not in exposition:
+        while (
+            time.monotonic() < deadline and 'syncs_total{outcome="degraded"} 1.0' not in exposition
+        ):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
                 exposition = answer.read().decode()
             time.sleep(0.1)
-        assert 'sheetsync_syncs_total{outcome="ok"} 1.0' in exposition
+        assert 'sheetsync_syncs_total{outcome="degraded"} 1.0' in exposition
+        assert 'sheetsync_notices{code="domain-checks-unavailable"} 1.0' in exposition
         assert 'sheetsync_rows{stage="payment"} 1.0' in exposition
     finally:
         server.send_signal(signal.SIGTERM)
         _, err = server.communicate(timeout=30)
     assert server.returncode == 0, err
     events = [json.loads(line) for line in err.splitlines()]
-    assert any(e.get("event") == "sync" and e["outcome"] == "ok" for e in events)
+    assert any(e.get("event") == "sync" and e["outcome"] == "degraded" for e in events)

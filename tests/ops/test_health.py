@@ -147,7 +147,9 @@ def test_status_after_a_sync_is_healthy_and_says_the_same_in_json(config: Path) 
     assert report.exit_code == 0
     data = json.loads(report.stdout)
     assert data["healthy"] is True and data["failed_streak"] == 0
-    assert data["last_run"]["outcome"] == "ok" and data["last_run"]["rows"] == 1
+    # domain checks are off in this config: the pass completed, degraded (rules.md)
+    assert data["last_run"]["outcome"] == "degraded" and data["last_run"]["rows"] == 1
+    assert data["degraded"] is True and "checks are off" in data["last_run"]["error_message"]
 
 
 def test_status_is_unhealthy_after_the_configured_failures_in_a_row(config: Path) -> None:

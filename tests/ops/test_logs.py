@@ -189,7 +189,9 @@ def test_a_debug_run_logs_json_with_one_sync_event_and_no_secret(tmp_path: Path)
     events = [line for line in lines if line.get("event") == "sync"]
     assert len(events) == 1
     event = events[0]
-    assert event["outcome"] == "ok" and event["rows"] == 2
+    # domain checks are off in this config: a degraded pass with its notice (rules.md)
+    assert event["outcome"] == "degraded" and event["rows"] == 2
+    assert event["notices"] == ["domain-checks-unavailable"]
     assert event["by_stage"] == {"payment": 2} and event["cells_written"] > 0
     assert {"errors", "warnings", "duration_seconds"} <= set(event)
     for output in (done.stdout, done.stderr):

@@ -57,7 +57,8 @@ def test_first_sync_appends_status_columns_and_fills_them() -> None:
     assert status_of(sheet, 2)["Állapot változott"] == "2026. 11. 25. 12:00"
     assert status_of(sheet, 2)["Problémák"] is None  # nothing to say: the cell stays empty
     assert status_of(sheet, 3)["Problémák"] == (
-        "FIGYELEM: A domain foglaltságát most nem sikerült ellenőrizni (technikai ok: not in table)"
+        "FIGYELEM: A domain foglaltságát most nem sikerült ellenőrizni: "
+        "nem szerepel a domainlistában"
     )
     assert result.outcome.cells_written == 5 + 4 + 5  # headers, row 2, row 3
 

@@ -53,7 +53,7 @@ def sheet_rows(*clients: Mapping[str, CellValue], extra: list[str] = ()) -> list
 
 def evaluate_clients(
     *clients: Mapping[str, CellValue],
-    verdicts: Mapping[str, Verdict] | None = None,
+    verdicts: Mapping[str, Verdict | DomainVerdict] | None = None,
     now: datetime = NOW,
     first_seen: Mapping[tuple[str, str], datetime] | None = None,
     thresholds: Thresholds | None = None,
@@ -64,7 +64,10 @@ def evaluate_clients(
     context = Context(
         now=now,
         thresholds=thresholds or Thresholds(),
-        verdicts={k: DomainVerdict(v, "fake") for k, v in (verdicts or {}).items()},
+        verdicts={
+            k: v if isinstance(v, DomainVerdict) else DomainVerdict(v, "fake")
+            for k, v in (verdicts or {}).items()
+        },
         first_seen=first_seen or {},
     )
     return evaluate(parsed, context)

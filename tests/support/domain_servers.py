@@ -6,11 +6,11 @@ import asyncio
 import json
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -25,10 +25,26 @@ START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 SLOW = "slow"  # a WHOIS behaviour: answer only after the client gave up
 HANG_UP = "hang-up"  # close the connection without a word
+# A WHOIS behaviour of its own: given the query and the connection, it writes what it
+# likes (slowly, endlessly…) until it returns or the client hangs up.
+Streamer = Callable[[str, asyncio.StreamWriter], Awaitable[None]]
 
 
 def whois_text(name: str) -> bytes:
+    """A fixture as served: `{name}` / `{NAME}` are filled in with the name asked."""
     return (FIXTURES / "whois" / name).read_bytes()
+
+
+def fill(text: bytes, name: str) -> bytes:
+    """A fixture's placeholders filled in: the name asked, as the registry prints it."""
+    return text.replace(b"{name}", name.encode()).replace(b"{NAME}", name.upper().encode())
+
+
+def whois_answer(fixture: str, name: str) -> str:
+    """A fixture's text as the registry would answer a query for `name`."""
+    from sheetsync.domains.whois import decode
+
+    return decode(fill(whois_text(fixture), name))
 
 
 def rdap_fixture(name: str) -> httpx.Response:
@@ -39,21 +55,19 @@ def rdap_fixture(name: str) -> httpx.Response:
     return httpx.Response(doc["status"], headers=doc["headers"], content=content)
 
 
-class LoopbackWhois:
-    """A real WHOIS server (asyncio, own thread) answering from a table of
-    query → bytes or behaviour. Records every query line it received."""
+class LoopbackTcp:
+    """A real TCP server on 127.0.0.1 (asyncio, in a thread of its own): subclasses say
+    how a connection is handled. On exit, handlers get a second to finish (`released`
+    is set first), then are cancelled, so none is left pending when the loop closes."""
 
-    def __init__(self, answers: Mapping[str, bytes | str], default: bytes | str = b"") -> None:
-        self.answers = dict(answers)
-        self.default = default
-        self.queries: list[str] = []
+    def __init__(self) -> None:
         self.port = 0
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._release = asyncio.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> LoopbackWhois:
+    def __enter__(self) -> Self:
         self._thread.start()
         self._ready.wait(5)
         return self
@@ -75,35 +89,56 @@ class LoopbackWhois:
     async def _main(self) -> None:
         self._stop = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        server = await asyncio.start_server(self._tracked, "127.0.0.1", 0)
         self.port = server.sockets[0].getsockname()[1]
         self._ready.set()
         async with server:
             await self._stop.wait()
-        # Let slow answers finish (they were released), then cancel stragglers, so no
-        # handler is left pending when the loop closes.
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=1)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _tracked(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
         try:
-            line = (await reader.readline()).decode("ascii", "replace")
-            self.queries.append(line)
-            answer = self.answers.get(line.strip(), self.default)
-            if answer == SLOW:
-                await self._release.wait()
-            elif answer != HANG_UP:
-                assert isinstance(answer, bytes)
-                writer.write(answer)
-                await writer.drain()
+            await self._handle(reader, writer)
+        except (ConnectionError, asyncio.CancelledError):
+            pass  # the client hung up (a cap or a deadline reached): that is the point
         finally:
             writer.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+
+class LoopbackWhois(LoopbackTcp):
+    """A real WHOIS server answering from a table of query → bytes (placeholders filled
+    in) or behaviour. Records every query line it received."""
+
+    def __init__(
+        self, answers: Mapping[str, bytes | str | Streamer], default: bytes | str | Streamer = b""
+    ) -> None:
+        super().__init__()
+        self.answers = dict(answers)
+        self.default = default
+        self.queries: list[str] = []
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        line = (await reader.readline()).decode("ascii", "replace")
+        self.queries.append(line)
+        answer = self.answers.get(line.strip(), self.default)
+        if callable(answer):
+            await answer(line.strip(), writer)
+        elif answer == SLOW:
+            await self._release.wait()
+        elif answer != HANG_UP:
+            assert isinstance(answer, bytes)
+            writer.write(fill(answer, line.strip()))
+            await writer.drain()
 
 
 class LoopbackRdap:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sheetsync.core.model import Code, Verdict
+from sheetsync.core.model import Code, DomainName, DomainVerdict, Doubt, Verdict
 from sheetsync.core.values import CellValue
+from sheetsync.domains.port import DomainChecker
 from sheetsync.run.worker import PassOutcome, Worker
 from sheetsync.settings import Settings, SlackSettings, Thresholds
 from sheetsync.state.port import StateStore
@@ -80,6 +81,29 @@ def domains(table: Mapping[str, Verdict] | None = None) -> InMemoryDomainChecker
     return InMemoryDomainChecker(table or {})
 
 
+class OutageChecker:
+    """Every registry out of reach: each name `unknown`, unreachable, naming its server
+    (`whois.nic.hu` for .hu, `rdap.<tld>` otherwise). Set `down` False to bring them back:
+    then `table` answers, as `domains()` does."""
+
+    def __init__(self, table: Mapping[str, Verdict] | None = None) -> None:
+        self.down = True
+        self.answering = InMemoryDomainChecker(table or {})
+
+    def check(self, names: Sequence[DomainName]) -> Mapping[str, DomainVerdict]:
+        if not self.down:
+            return self.answering.check(names)
+        return {d.ascii: _unreachable(d.tld) for d in names}
+
+
+def _unreachable(tld: str) -> DomainVerdict:
+    server = "whois.nic.hu" if tld == "hu" else f"rdap.{tld}"
+    reason = "WHOIS server unreachable (ConnectionRefusedError)"
+    return DomainVerdict(
+        Verdict.UNKNOWN, "whois", None, reason, {"server": server}, Doubt.UNREACHABLE
+    )
+
+
 class Rig:
     """A worker on fakes; `restart()` builds a new Worker over the same store and sheet."""
 
@@ -88,7 +112,7 @@ class Rig:
         store: StateStore,
         the_sheet: InMemorySheet,
         config: Settings | None = None,
-        checker: InMemoryDomainChecker | None = None,
+        checker: DomainChecker | None = None,
         clock: FakeClock | None = None,
     ) -> None:
         self.store = store
