@@ -33,6 +33,8 @@ from sheetsync.sheets.port import SheetSnapshot
 from sheetsync.sheets.xlsx_package import (
     Parts,
     SheetPart,
+    Spool,
+    member_chunks,
     parts_of,
     read_member,
     rebuild,
@@ -207,32 +209,33 @@ class WorkbookSheet:
 
     def _rewritten(
         self, data: bytes, name: str, plan: WritePlan, resolution: Resolution
-    ) -> dict[str, bytes]:
+    ) -> dict[str, bytes | Spool]:
         """The members to replace: the worksheet, and its formats and workbook if needed."""
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             parts = parts_of(package)
             part = next((s for s in parts.sheets if s.name == name), None)
             if part is None or not part.path.endswith(".xml"):
                 raise KeyError(name)
-            sheet_xml = read_member(package, part.path)
             styles_xml = read_member(package, parts.styles) if parts.styles else None
             workbook_xml = read_member(package, parts.workbook)
-        styles = StyleBook(styles_xml) if styles_xml is not None else None
-        edit = self._edit(plan, resolution, parts, dated=styles is not None)
-        code = DATE_FORMATS.get(self.locale, DATE_FORMATS["en"])
-        edited = edit_sheet(
-            sheet_xml,
-            edit,
-            Styles(
-                wrapped=styles.wrapped if styles else _same,
-                dated=(lambda s: styles.dated(s, code)) if styles else _same,
-            ),
-        )
-        replaced = {part.path: edited.xml}
+            styles = StyleBook(styles_xml) if styles_xml is not None else None
+            edit = self._edit(plan, resolution, parts, dated=styles is not None)
+            code = DATE_FORMATS.get(self.locale, DATE_FORMATS["en"])
+            sheet = Spool()
+            autofilter = edit_sheet(
+                member_chunks(package, part.path),
+                edit,
+                Styles(
+                    wrapped=styles.wrapped if styles else _same,
+                    dated=(lambda s: styles.dated(s, code)) if styles else _same,
+                ),
+                sheet.write,
+            )
+        replaced: dict[str, bytes | Spool] = {part.path: sheet}
         if styles is not None and styles.changed and parts.styles:
             replaced[parts.styles] = styles.to_bytes()
-        if edited.autofilter is not None:
-            renamed = _filter_renamed(workbook_xml, part, edited.autofilter)
+        if autofilter is not None:
+            renamed = _filter_renamed(workbook_xml, part, autofilter)
             if renamed != workbook_xml:
                 replaced[parts.workbook] = renamed
         return replaced
