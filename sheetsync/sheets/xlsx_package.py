@@ -28,7 +28,7 @@ _WORKSHEET = "/worksheet"
 _STYLES = "/styles"
 _RID = "}id"  # r:id in the transitional or the strict namespace
 _MAX_PART = 512 * 1024 * 1024  # bytes; a bigger part is not a spreadsheet staff keep
-CHUNK = 1024 * 1024  # bytes of a part read, edited or written at a time
+CHUNK = 256 * 1024  # bytes of a part read, edited or written at a time
 
 
 @dataclass(frozen=True)
