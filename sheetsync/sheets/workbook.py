@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
 from sheetsync.core.keys import loose_key
 from sheetsync.core.layout import HEADER_SEARCH_ROWS
@@ -33,6 +33,8 @@ from sheetsync.sheets.port import SheetSnapshot
 from sheetsync.sheets.xlsx_package import (
     Parts,
     SheetPart,
+    Spool,
+    member_chunks,
     parts_of,
     read_member,
     rebuild,
@@ -153,7 +155,7 @@ class WorkbookSheet:
                 with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
                     name = chosen or self._choose(book)
                     sheet = book.get_sheet_by_name(name)
-                    rows = [_plain(r) for r in sheet.to_python(skip_empty_area=False)]
+                    rows = _rows_of(sheet)
                     return name, rows, list(sheet.merged_cell_ranges or [])
             except (SheetAccessError, SheetLayoutError):
                 raise
@@ -207,32 +209,33 @@ class WorkbookSheet:
 
     def _rewritten(
         self, data: bytes, name: str, plan: WritePlan, resolution: Resolution
-    ) -> dict[str, bytes]:
+    ) -> dict[str, bytes | Spool]:
         """The members to replace: the worksheet, and its formats and workbook if needed."""
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             parts = parts_of(package)
             part = next((s for s in parts.sheets if s.name == name), None)
             if part is None or not part.path.endswith(".xml"):
                 raise KeyError(name)
-            sheet_xml = read_member(package, part.path)
             styles_xml = read_member(package, parts.styles) if parts.styles else None
             workbook_xml = read_member(package, parts.workbook)
-        styles = StyleBook(styles_xml) if styles_xml is not None else None
-        edit = self._edit(plan, resolution, parts, dated=styles is not None)
-        code = DATE_FORMATS.get(self.locale, DATE_FORMATS["en"])
-        edited = edit_sheet(
-            sheet_xml,
-            edit,
-            Styles(
-                wrapped=styles.wrapped if styles else _same,
-                dated=(lambda s: styles.dated(s, code)) if styles else _same,
-            ),
-        )
-        replaced = {part.path: edited.xml}
+            styles = StyleBook(styles_xml) if styles_xml is not None else None
+            edit = self._edit(plan, resolution, parts, dated=styles is not None)
+            code = DATE_FORMATS.get(self.locale, DATE_FORMATS["en"])
+            sheet = Spool()
+            autofilter = edit_sheet(
+                member_chunks(package, part.path),
+                edit,
+                Styles(
+                    wrapped=styles.wrapped if styles else _same,
+                    dated=(lambda s: styles.dated(s, code)) if styles else _same,
+                ),
+                sheet.write,
+            )
+        replaced: dict[str, bytes | Spool] = {part.path: sheet}
         if styles is not None and styles.changed and parts.styles:
             replaced[parts.styles] = styles.to_bytes()
-        if edited.autofilter is not None:
-            renamed = _filter_renamed(workbook_xml, part, edited.autofilter)
+        if autofilter is not None:
+            renamed = _filter_renamed(workbook_xml, part, autofilter)
             if renamed != workbook_xml:
                 replaced[parts.workbook] = renamed
         return replaced
@@ -276,17 +279,26 @@ def _has_header(rows: Sequence[Sequence[object]], wanted: str, sheet: WorkbookSh
     return any(isinstance(v, str) and loose_key(v) == wanted for row in rows for v in row)
 
 
-def _plain(row: Sequence[object]) -> list[CellValue]:
-    """calamine's values as the core's: empty cells None, whole numbers int."""
-    out: list[CellValue] = []
-    for value in row:
-        if value == "":
-            out.append(None)
-        elif type(value) is float and value.is_integer() and abs(value) < 2**53:
-            out.append(int(value))
-        else:
-            out.append(value)  # type: ignore[arg-type]
-    return out
+def _rows_of(sheet: CalamineSheet) -> list[list[CellValue]]:
+    """The sheet's rows from A1, calamine's values as the core's: empty cells None, whole
+    numbers int, and equal texts one object, as in the file's shared strings (a column
+    repeats a few values, "igen", "Start", a stage, on thousands of rows)."""
+    before = sheet.start[1] if sheet.start else 0  # rows come without the empty columns
+    texts: dict[str, str] = {}
+    rows = []
+    for row in sheet.iter_rows():  # not to_python: a list of every row at once, twice
+        out: list[CellValue] = [None] * before
+        for value in row:
+            if value == "":
+                out.append(None)
+            elif type(value) is str:
+                out.append(texts.setdefault(value, value))
+            elif type(value) is float and value.is_integer() and abs(value) < 2**53:
+                out.append(int(value))
+            else:
+                out.append(value)  # type: ignore[arg-type]
+        rows.append(out)
+    return rows
 
 
 def _refuse_merged(

@@ -4,7 +4,9 @@ few members replaced and every other one carried over unchanged.
 The package is a zip of XML parts (ECMA-376): `_rels/.rels` names the workbook part,
 whose `<sheets>` list names and relationship ids, which its own `_rels` resolve to
 worksheet parts; `styles.xml` is found the same way. Small parts are parsed with the
-standard library; the worksheet itself is edited as text (`xlsx_sheet`).
+standard library; the worksheet itself is edited as text (`xlsx_sheet`), read and
+written in chunks: a worksheet is the one part that grows with the sheet (≈ 30 MB at
+20,000 rows), so it is never held whole, uncompressed, in memory.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import shutil
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO
 from xml.etree import ElementTree
@@ -24,6 +28,7 @@ _WORKSHEET = "/worksheet"
 _STYLES = "/styles"
 _RID = "}id"  # r:id in the transitional or the strict namespace
 _MAX_PART = 512 * 1024 * 1024  # bytes; a bigger part is not a spreadsheet staff keep
+CHUNK = 256 * 1024  # bytes of a part read, edited or written at a time
 
 
 @dataclass(frozen=True)
@@ -63,15 +68,55 @@ def parts_of(book: zipfile.ZipFile) -> Parts:
 
 
 def read_member(book: zipfile.ZipFile, name: str) -> bytes:
+    return book.read(_checked(book, name))
+
+
+def member_chunks(book: zipfile.ZipFile, name: str) -> Iterator[bytes]:
+    """A part to parse, CHUNK bytes at a time."""
+    with book.open(_checked(book, name)) as member:
+        while chunk := member.read(CHUNK):
+            yield chunk
+
+
+def _checked(book: zipfile.ZipFile, name: str) -> zipfile.ZipInfo:
     info = book.getinfo(name)
     if info.file_size > _MAX_PART:
         raise zipfile.BadZipFile(f"{name} is {info.file_size} bytes uncompressed")
-    return book.read(info)
+    return info
 
 
-def rebuild(source: bytes, replaced: Mapping[str, bytes], out: BinaryIO) -> None:
+class Spool:
+    """A member's new content, kept deflated in memory as it is written, until the
+    package is rebuilt: a worksheet edited in chunks takes a tenth of its size (the
+    members that change with it are only known once it is all written, and may come
+    before it in the package). Read back once."""
+
+    def __init__(self) -> None:
+        self._deflate = zlib.compressobj(1, zlib.DEFLATED, -15)  # fast; read back once
+        self._parts: list[bytes] = []
+        self.size = 0  # bytes written
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if part := self._deflate.compress(data):
+            self._parts.append(part)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The content written, at most CHUNK bytes at a time."""
+        parts, self._parts = self._parts, []
+        parts.append(self._deflate.flush())
+        inflate = zlib.decompressobj(-15)
+        for part in parts:
+            while part:
+                yield inflate.decompress(part, CHUNK)
+                part = inflate.unconsumed_tail
+        yield inflate.flush()
+
+
+def rebuild(source: bytes, replaced: Mapping[str, bytes | Spool], out: BinaryIO) -> None:
     """Write to `out` the package `source` with the members in `replaced` swapped for new
-    content; every other member keeps its content, name, order, date and compression."""
+    content; every other member keeps its content, name, order, date and compression.
+    Members are copied in chunks, so none is ever held whole."""
     with (
         zipfile.ZipFile(io.BytesIO(source)) as old,
         zipfile.ZipFile(out, "w", allowZip64=True) as new,
@@ -83,9 +128,18 @@ def rebuild(source: bytes, replaced: Mapping[str, bytes], out: BinaryIO) -> None
             copy.create_system = info.create_system
             copy.comment = info.comment
             data = replaced.get(info.filename)
-            # Level 1 for what we rewrote (fast, a few % larger); the zlib default else.
-            level = 1 if data is not None else None
-            new.writestr(copy, data if data is not None else old.read(info), compresslevel=level)
+            # file_size, where known before writing, decides whether zip64 fields are needed.
+            if data is None:
+                copy.file_size = info.file_size
+                with old.open(info) as kept, new.open(copy, "w") as member:
+                    shutil.copyfileobj(kept, member, CHUNK)
+            elif isinstance(data, Spool):
+                copy.file_size = data.size
+                with new.open(copy, "w") as member:
+                    for chunk in data.chunks():
+                        member.write(chunk)
+            else:
+                new.writestr(copy, data)
         new.comment = old.comment
 
 

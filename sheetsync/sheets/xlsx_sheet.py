@@ -6,13 +6,14 @@ value, formula with its cached result, style), rows with none are copied untouch
 and outside `<sheetData>` only three things may change: `<dimension>` grows over the
 status columns, `<cols>` gets a width for each appended column, and an `<autoFilter>`
 that starts at the header row is extended over the status columns. A whole sheet is
-never parsed into a tree, so 20,000 rows cost little more than a copy.
+never parsed into a tree, so 20,000 rows cost little more than a copy; it is edited a
+chunk of whole rows at a time, so neither it nor its edited copy is ever held whole.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,7 +26,7 @@ _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")  # Excel reads _x0041_ as "A"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellEdit:
     """What one owned cell becomes: text, a number (a date-time serial), or empty."""
 
@@ -51,12 +52,6 @@ class Styles:
     dated: Callable[[int], int]
 
 
-@dataclass(frozen=True)
-class EditedSheet:
-    xml: bytes
-    autofilter: tuple[str, str] | None  # (old ref, new ref) when the filter was extended
-
-
 def column_index(letters: bytes | str) -> int:
     """A1 column letters → 0-based index."""
     index = 0
@@ -74,37 +69,69 @@ def column_letters(index: int) -> str:
     return letters
 
 
-def edit_sheet(xml: bytes, edit: SheetEdit, styles: Styles) -> EditedSheet:
-    """The worksheet `xml` with `edit` applied (see the module docstring)."""
-    root = re.search(rb"<(\w+:)?worksheet\b", xml)
-    prefix = (root.group(1) or b"") if root else b""
-    tags = _Tags(prefix)
-    data = tags.sheet_data.search(xml)
-    if data is None:
+def edit_sheet(
+    source: Iterable[bytes], edit: SheetEdit, styles: Styles, write: Callable[[bytes], object]
+) -> tuple[str, str] | None:
+    """Pass to `write`, a run of whole rows at a time, the worksheet XML read from
+    `source` (in chunks of any size) with `edit` applied (see the module docstring).
+    Returns (old ref, new ref) when the autofilter was extended."""
+    chunks = iter(source)
+    head, searched = b"", 0
+    root, tags, opened = None, _Tags(b""), None
+    for chunk in chunks:
+        head += chunk
+        root = root or _ROOT.search(head, searched)
+        tags = _Tags((root.group(1) or b"") if root else b"")
+        opened = tags.sheet_data.search(head, searched)
+        if opened is not None:
+            break
+        searched = max(0, head.rfind(b"<"))  # a tag cut at the chunk's end starts there
+    if opened is None:
         raise ValueError("the worksheet has no <sheetData>")
-    head, tail = xml[: data.start()], xml[data.end() :]
+    rest, head = head[opened.end() :], head[: opened.start()]
     last_col = max((c for cells in edit.cells.values() for c in cells), default=0)
     columns = _Columns(head, tags)
-    body: list[bytes | memoryview]
-    if data.group(1):  # <sheetData/>: an empty sheet
-        body = [_new_row(r, edit.cells[r], columns, styles, tags) for r in sorted(edit.cells)]
-    else:
-        body = _edit_rows(data.group(2), edit.cells, columns, styles, tags)
-    open_tag = b"<" + prefix + b"sheetData>"
-    close_tag = b"</" + prefix + b"sheetData>"
     head = _grow_dimension(head, last_col, max(edit.cells, default=1))
-    head = columns.with_widths(head, edit.widths)
+    write(columns.with_widths(head, edit.widths) + b"<" + tags.prefix + b"sheetData>")
+    rows = _RowEditor(edit.cells, columns, styles, tags)
+    empty = opened.group(1)  # <sheetData/>
+    tail = rest + b"".join(chunks) if empty else _edit_body(rest, chunks, rows, write)
+    write(b"".join(rows.remaining()) + tags.sheet_data_end)
     tail, autofilter = _extend_filter(tail, edit.header_row, last_col, tags)
-    return EditedSheet(b"".join((head, open_tag, *body, close_tag, tail)), autofilter)
+    write(tail)
+    return autofilter
+
+
+def _edit_body(
+    body: bytes, chunks: Iterator[bytes], rows: _RowEditor, write: Callable[[bytes], object]
+) -> bytes:
+    """Edit the rows of `<sheetData>` (`body`, then `chunks`) a run of whole rows at a
+    time, up to `</sheetData>`; returns what follows it."""
+    close, row_end = rows.tags.sheet_data_end, rows.tags.row_end
+    searched = 0
+    while (end := body.find(close, searched)) < 0:
+        # Rows do not nest: everything up to the last </row> is whole rows; the rest
+        # waits for the next chunk.
+        cut = body.rfind(row_end)
+        if cut >= 0:
+            cut += len(row_end)
+            write(b"".join(rows.edited(body[:cut])))
+            body = body[cut:]
+        chunk = next(chunks, None)
+        if chunk is None:
+            raise ValueError("the worksheet's <sheetData> has no end")
+        searched = max(0, len(body) - len(close))
+        body += chunk
+    write(b"".join(rows.edited(body[:end])))
+    return body[end + len(close) :] + b"".join(chunks)
 
 
 class _Tags:
     def __init__(self, prefix: bytes) -> None:
         p = re.escape(prefix)
         self.prefix = prefix
-        self.sheet_data = re.compile(
-            rb"<" + p + rb"sheetData\b[^>]*?(?:(/)>|>(.*?)</" + p + rb"sheetData>)", re.S
-        )
+        self.sheet_data = re.compile(rb"<" + p + rb"sheetData\b[^>]*?(/?)>")
+        self.sheet_data_end = b"</" + prefix + b"sheetData>"
         self.row = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
         self.row_end = b"</" + prefix + b"row>"
         self.cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
@@ -113,6 +140,7 @@ class _Tags:
         self.autofilter = re.compile(rb"<" + p + rb"autoFilter\b[^>]*?ref\s*=\s*\"([^\"]*)\"")
 
 
+_ROOT = re.compile(rb"<(\w+:)?worksheet\b")
 _ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
 _CELL_REF = re.compile(rb'\sr\s*=\s*["\']\$?([A-Z]{1,3})\$?(\d+)["\']')
 _CELL_STYLE = re.compile(rb'\ss\s*=\s*["\'](\d+)["\']')
@@ -153,51 +181,74 @@ class _Columns:
         return head + b"<" + p + b"cols>" + added + b"</" + p + b"cols>"  # just before sheetData
 
 
-def _edit_rows(
-    body: bytes,
-    edits: Mapping[int, Mapping[int, CellEdit]],
-    columns: _Columns,
-    styles: Styles,
-    tags: _Tags,
-) -> list[bytes | memoryview]:
-    pending = sorted(edits)
-    view = memoryview(body)  # slices of the rows copied as they are, without copying
-    out: list[bytes | memoryview] = []
-    pos = 0
-    previous = 0
-    for found in tags.row.finditer(body):
-        if found.start() < pos:
-            continue  # a match inside a row already rewritten (cannot happen in valid XML)
-        given = _ROW_NUMBER.search(found.group(1))
-        number = int(given.group(1)) if given else previous + 1
-        previous = number
-        if given and not (pending and pending[0] <= number):
-            continue  # the common case: a row sheetsync does not touch, copied as it is
-        attrs = _attrs(found.group(1))
-        while pending and pending[0] < number:
-            row = pending.pop(0)
+class _RowEditor:
+    """The rows of `<sheetData>`, fed in runs of whole rows: those holding a status cell
+    rewritten, rows sheetsync writes into that the sheet lacks added in order, every
+    other row copied as it is."""
+
+    def __init__(
+        self,
+        edits: Mapping[int, Mapping[int, CellEdit]],
+        columns: _Columns,
+        styles: Styles,
+        tags: _Tags,
+    ) -> None:
+        self._edits = edits
+        self._pending = sorted(edits)
+        self._previous = 0  # the number of the last row seen
+        self._columns, self._styles, self.tags = columns, styles, tags
+
+    def edited(self, body: bytes) -> list[bytes | memoryview]:
+        """`body` (whole rows) with the edits that fall in it."""
+        tags, pending = self.tags, self._pending
+        view = memoryview(body)  # slices of the rows copied as they are, without copying
+        out: list[bytes | memoryview] = []
+        pos = 0
+        for found in tags.row.finditer(body):
+            if found.start() < pos:
+                continue  # a match inside a row already rewritten (cannot happen in valid XML)
+            given = _ROW_NUMBER.search(found.group(1))
+            number = int(given.group(1)) if given else self._previous + 1
+            self._previous = number
+            if given and not (pending and pending[0] <= number):
+                continue  # the common case: a row sheetsync does not touch, copied as it is
+            attrs = _attrs(found.group(1))
+            while pending and pending[0] < number:
+                out.append(view[pos : found.start()])
+                pos = found.start()
+                out.append(self._new_row(pending.pop(0)))
+            needs_number = b"r" not in attrs
+            if not (pending and pending[0] == number) and not needs_number:
+                continue
+            end = found.end()
+            if not found.group(2):  # not <row/>: the row ends at its </row>
+                close = body.index(tags.row_end, found.end())
+                inner, end = body[found.end() : close], close + len(tags.row_end)
+            else:
+                inner = b""
             out.append(view[pos : found.start()])
-            pos = found.start()
-            out.append(_new_row(row, edits[row], columns, styles, tags))
-        needs_number = b"r" not in attrs
-        if not (pending and pending[0] == number) and not needs_number:
-            continue
-        end = found.end()
-        if not found.group(2):  # not <row/>: the row ends at its </row>
-            close = body.index(tags.row_end, found.end())
-            inner, end = body[found.end() : close], close + len(tags.row_end)
-        else:
-            inner = b""
-        out.append(view[pos : found.start()])
-        pos = end
-        if pending and pending[0] == number:
-            row = pending.pop(0)
-            out.append(_rewrite_row(number, attrs, inner, edits[row], columns, styles, tags))
-        else:  # rows without r: number them, so a row inserted above cannot shift them
-            out.append(_row_tag(number, attrs, tags, None) + inner + tags.row_end)
-    out.append(view[pos:])
-    out.extend(_new_row(row, edits[row], columns, styles, tags) for row in pending)
-    return out
+            pos = end
+            if pending and pending[0] == number:
+                row = pending.pop(0)
+                out.append(self._rewrite(number, attrs, inner, self._edits[row]))
+            else:  # rows without r: number them, so a row inserted above cannot shift them
+                out.append(_row_tag(number, attrs, tags, None) + inner + tags.row_end)
+        out.append(view[pos:])
+        return out
+
+    def remaining(self) -> list[bytes]:
+        """The rows to add after the sheet's last row."""
+        rows = [self._new_row(row) for row in self._pending]
+        self._pending.clear()
+        return rows
+
+    def _new_row(self, number: int) -> bytes:
+        return self._rewrite(number, {}, b"", self._edits[number])
+
+    def _rewrite(
+        self, number: int, attrs: dict[bytes, bytes], inner: bytes, edits: Mapping[int, CellEdit]
+    ) -> bytes:
+        return _rewrite_row(number, attrs, inner, edits, self._columns, self._styles, self.tags)
 
 
 def _row_tag(number: int, attrs: dict[bytes, bytes], tags: _Tags, last_col: int | None) -> bytes:
@@ -209,12 +260,6 @@ def _row_tag(number: int, attrs: dict[bytes, bytes], tags: _Tags, last_col: int 
             attrs[b"spans"] = first + b":" + str(last_col + 1).encode()
     rendered = b"".join(b" " + k + b'="' + v + b'"' for k, v in attrs.items())
     return b"<" + tags.prefix + b"row" + rendered + b">"
-
-
-def _new_row(
-    number: int, edits: Mapping[int, CellEdit], columns: _Columns, styles: Styles, tags: _Tags
-) -> bytes:
-    return _rewrite_row(number, {}, b"", edits, columns, styles, tags)
 
 
 def _rewrite_row(

@@ -192,6 +192,34 @@ def test_several_sheets_with_the_client_column_stop_and_are_listed(tmp_path: Pat
     assert sync(path, worksheet="2026").sheet.endswith("/ 2026")
 
 
+def test_a_sheet_starting_below_and_right_of_a1_is_read_from_a1(tmp_path: Path) -> None:
+    path = tmp_path / "ugyfelek.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["C2"], sheet["D2"] = "Ügyfél neve", "Fizetve"
+    sheet["C3"], sheet["D3"] = "Alfa Kft.", 2.0
+    sheet["C4"], sheet["E4"] = "Béta Bt.", 2.5
+    book.save(path)
+
+    rows = WorkbookSheet(path).read().rows
+    assert rows == [
+        [None, None, None, None, None],
+        [None, None, "Ügyfél neve", "Fizetve", None],
+        [None, None, "Alfa Kft.", 2, None],
+        [None, None, "Béta Bt.", None, 2.5],
+    ]
+    assert type(rows[2][3]) is int  # a whole number, as the core reads it
+
+
+def test_equal_texts_are_read_as_one_object(tmp_path: Path) -> None:
+    """A column repeats a few values on thousands of rows: one string each, not per cell."""
+    path = write_workbook(tmp_path / "ugyfelek.xlsx", [["Ügyfél neve", "Csomag"],
+                          ["Alfa", "Start"], ["Béta", "Start"], ["Gamma", "Pro"]])  # fmt: skip
+    rows = WorkbookSheet(path).read().rows
+    assert rows[1][1] == rows[2][1] == "Start" and rows[1][1] is rows[2][1]
+
+
 def test_later_passes_reuse_the_formats_the_first_pass_added(rich: Path) -> None:
     sync(rich)
     before = members(rich)["xl/styles.xml"]
