@@ -75,6 +75,20 @@ def test_missing_email_type_is_inferred_without_a_finding() -> None:
     assert own.row.email_type == "own" and codes(own) == []
 
 
+def test_an_unparseable_email_type_keeps_its_finding_and_is_inferred_like_an_empty_one() -> None:
+    """rules.md: an unparseable value counts as missing, and a missing type is inferred."""
+    created = evaluate_client(
+        email_type="talán", email="kovacspekseg.marketing@gmail.com", email_password="x"
+    )
+    assert created.row.email_type == "created" and created.row.email_type_inferred
+    assert codes(created) == ["invalid-value"]
+    assert created.findings[0].column == "email_type"
+    assert created.stage == Stage.DONE, "the inferred type completes the e-mail step"
+    own = evaluate_client(email_type="???")
+    assert own.row.email_type == "own" and own.row.email_type_inferred
+    assert codes(own) == ["invalid-value"]
+
+
 def test_created_address_needs_its_password() -> None:
     evaluation = evaluate_client(email_type="létrehozott", email="kovacspekseg.marketing@gmail.com")
     assert codes(evaluation) == ["missing-email-password"]
