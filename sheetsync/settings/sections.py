@@ -294,7 +294,7 @@ class ServerSettings(_Section):
     """The health and metrics endpoint of `sheetsync serve` (see docs/operations.md)."""
 
     enabled: bool = Field(True, description="Serve /healthz and /metrics while `serve` runs.")
-    host: str = Field("0.0.0.0", description="Address to listen on (127.0.0.1: this host only).")
+    host: str = Field("127.0.0.1", description="Address to listen on (0.0.0.0: every interface).")
     port: int = Field(8080, ge=0, le=65535, description="TCP port; 0 picks a free one.")
 
 
