@@ -133,9 +133,10 @@ class Application:
 
     # -- the worker -----------------------------------------------------------------------
 
-    def serve(self, printed: TextIO) -> None:
+    def serve(self, printed: TextIO) -> int:
         """Sync on the schedule, with `/healthz` and `/metrics` when enabled, until
-        SIGTERM/SIGINT; the running pass finishes first."""
+        SIGTERM/SIGINT; the running pass may finish within `[schedule]
+        stop_grace_seconds`. The exit code: 0, or 1 when a pass was left running."""
         store = self._state_store()
         if store is None:
             raise ConfigError(["state.path: serve needs a state store (set [state] path)"])
@@ -151,17 +152,18 @@ class Application:
             lock=SyncLock(store.lock_path),
             is_open=office_hours(schedule, tz),
             misfire_grace_seconds=schedule.misfire_grace_seconds,
+            stop_grace_seconds=schedule.stop_grace_seconds,
         )
         started = self.clock()
 
         def health() -> Health:
-            return self.health(up_since=started)
+            return self.health(up_since=started, running_since=server.running_since)
 
         last = health().last_success
         if last is not None:  # so the gauge survives restarts
             metrics.last_success.set(last.timestamp())
         with self._ops_server(health, metrics):
-            serve_until_signalled(server)
+            return serve_until_signalled(server)
 
     @contextmanager
     def _ops_server(self, health: Callable[[], Health], metrics: Metrics) -> Iterator[None]:
@@ -172,10 +174,14 @@ class Application:
         with OpsServer(server.host, server.port, health, metrics):
             yield
 
-    def health(self, *, up_since: datetime | None = None) -> Health:
+    def health(
+        self, *, up_since: datetime | None = None, running_since: datetime | None = None
+    ) -> Health:
         """The one verdict `/healthz` serves and `sheetsync status` prints, judged from
         the runs in the state store. `up_since`: when this process started serving
-        (the age of a worker that has not synced yet counts from it)."""
+        (the age of a worker that has not synced yet counts from it); `running_since`:
+        when the pass it is running now began (past `[health] max_pass_minutes` it is
+        stuck)."""
         path = self.settings.state.path
         if path is None:
             raise ConfigError(["state.path: status reads the state store (set [state] path)"])
@@ -192,6 +198,7 @@ class Application:
             up_since=up_since,
             judge_age=office_hours(schedule, tz)(now),
             window_opened=window_opened(schedule, tz)(now),
+            running_since=running_since,
         )
 
     # -- checks -------------------------------------------------------------------------

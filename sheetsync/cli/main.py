@@ -197,9 +197,12 @@ def doctor(config: str | None) -> None:
 @cli.command()
 @config_option
 def serve(config: str | None) -> None:
-    """Sync on the configured schedule until SIGTERM/SIGINT (then finish the running pass
-    and exit 0)."""
-    _app(config).serve(printed=sys.stdout)
+    """Sync on the configured schedule until SIGTERM/SIGINT, then let the running pass
+    finish and exit 0; exit 1 when it is still running after [schedule]
+    stop_grace_seconds (a second signal stops waiting at once)."""
+    code = _app(config).serve(printed=sys.stdout)
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 @cli.command()

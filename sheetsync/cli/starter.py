@@ -95,6 +95,7 @@ def render_config(a: Answers) -> str:
         "# [health]",
         "# max_sync_age_minutes = 60         # unhealthy when no sync succeeded for this long",
         "# max_failed_syncs = 3              # ...or this many failed in a row",
+        "# max_pass_minutes = 15             # ...or a sync has been running this long",
         "",
     ]
     if a.slack:

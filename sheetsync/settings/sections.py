@@ -231,6 +231,13 @@ class ScheduleSettings(_Section):
     misfire_grace_seconds: int = Field(
         120, gt=0, description="A sync late by more than this (busy machine) is skipped."
     )
+    stop_grace_seconds: float = Field(
+        90,
+        gt=0,
+        le=3600,
+        description="On SIGTERM the running sync may finish within this; after it `serve` "
+        "exits 1 without it.",
+    )
 
     @field_validator("office_hours")
     @classmethod
@@ -309,6 +316,12 @@ class HealthSettings(_Section):
     )
     max_failed_syncs: int = Field(
         3, ge=1, description="Unhealthy when this many syncs in a row have failed."
+    )
+    max_pass_minutes: float = Field(
+        15,
+        gt=0,
+        description="Unhealthy while a sync pass has run longer than this (it is stuck); "
+        "judged by `serve`'s /healthz.",
     )
 
 
