@@ -5,8 +5,8 @@ and prints what comes back. Exit codes: 0 the pass ran (row findings are not
 failures), 1 a run-level failure (sheet unreadable, headers broken), 2 bad usage or
 configuration, 130 aborted.
 
-Start-up stays fast: this module imports only click, the standard library and two
-stdlib-only modules of sheetsync (`errors`, `ops.logs`). The facade, the settings
+Start-up stays fast: this module imports only click, the standard library and
+stdlib-only modules of sheetsync (`errors`, `redaction`, `ops.logs`). The facade, the settings
 model and rich, and through them gspread, httpx, openpyxl and the rest, are
 imported inside the commands that use them, so `sheetsync --help` loads none of
 them (a test runs the installed script and checks).
@@ -26,6 +26,7 @@ import click
 import sheetsync.ops.logs as logs
 from sheetsync.cli.init import init
 from sheetsync.errors import ConfigError, SheetsyncError
+from sheetsync.redaction import redact
 
 if TYPE_CHECKING:
     from sheetsync.app.application import Application
@@ -242,10 +243,10 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return 2
     except ConfigError as exc:
-        click.echo(f"sheetsync: {exc}", err=True)
+        click.echo(f"sheetsync: {redact(str(exc))}", err=True)
         return 2
-    except SheetsyncError as exc:
-        click.echo(f"sheetsync: {exc}", err=True)
+    except SheetsyncError as exc:  # the redaction log lines get: no secret reaches stderr
+        click.echo(f"sheetsync: {redact(str(exc))}", err=True)
         return 1
     except Exception as exc:  # a bug: its text (or a traceback's) could quote a sheet cell
         click.echo(f"sheetsync: unexpected {unexpected(exc)}", err=True)
