@@ -59,7 +59,8 @@ config_option = click.option(
     "config",
     type=click.Path(dir_okay=False, path_type=str),
     default=None,
-    help="TOML config file (default: $SHEETSYNC_CONFIG, else config/sheetsync.toml).",
+    help="TOML config file (default: $SHEETSYNC_CONFIG, else ./sheetsync.toml if there is "
+    "one, else config/sheetsync.toml).",
 )
 
 

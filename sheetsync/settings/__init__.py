@@ -49,7 +49,8 @@ from sheetsync.settings.sections import (  # re-exported: `settings` is where ca
     spreadsheet_key,
 )
 
-DEFAULT_CONFIG = Path("config/sheetsync.toml")
+LOCAL_CONFIG = Path("sheetsync.toml")  # where `sheetsync init` writes, looked for first
+DEFAULT_CONFIG = Path("config/sheetsync.toml")  # the demo's, in the repository
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("sheetsync_environ", default=None)
 CONFIG_ENV = "SHEETSYNC_CONFIG"
 # Documented un-nested names, each read as the nested setting it stands for.
@@ -129,11 +130,13 @@ class _MappingEnvSource(EnvSettingsSource):
 
 
 def config_path(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    """`--config`, else $SHEETSYNC_CONFIG, else ./sheetsync.toml when there is one (what
+    `sheetsync init` wrote), else config/sheetsync.toml."""
     if explicit:
         return Path(explicit)
     if env.get(CONFIG_ENV):
         return Path(env[CONFIG_ENV])
-    return DEFAULT_CONFIG
+    return LOCAL_CONFIG if LOCAL_CONFIG.is_file() else DEFAULT_CONFIG
 
 
 def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
@@ -143,7 +146,10 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(
-            [f"config file {path} not found (pass --config or set {CONFIG_ENV})"]
+            [
+                f"config file {path} not found (pass --config or set {CONFIG_ENV}; "
+                "`sheetsync init` writes one)"
+            ]
         ) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ConfigError([f"cannot read {path}: {exc}"]) from exc
@@ -198,6 +204,7 @@ __all__ = [
     "CONFIG_ENV",
     "DEFAULT_CONFIG",
     "ENV_ALIASES",
+    "LOCAL_CONFIG",
     "SECRET_COLUMNS",
     "ColumnHeaders",
     "DomainSettings",

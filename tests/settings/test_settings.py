@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sheetsync.errors import ConfigError
-from sheetsync.settings import DEFAULT_CONFIG, config_path, load_settings
+from sheetsync.settings import DEFAULT_CONFIG, LOCAL_CONFIG, config_path, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -71,10 +71,14 @@ def test_missing_or_broken_file_is_a_config_error(tmp_path: Path) -> None:
         load_settings(write(tmp_path, "this is = = not toml"), env={})
 
 
-def test_config_path_precedence() -> None:
+def test_config_path_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     assert config_path("x.toml", {"SHEETSYNC_CONFIG": "y.toml"}) == Path("x.toml")
     assert config_path(None, {"SHEETSYNC_CONFIG": "y.toml"}) == Path("y.toml")
     assert config_path(None, {}) == DEFAULT_CONFIG
+    (tmp_path / "sheetsync.toml").write_text("", encoding="utf-8")  # what `init` writes
+    assert config_path(None, {}) == LOCAL_CONFIG
+    assert config_path(None, {"SHEETSYNC_CONFIG": "y.toml"}) == Path("y.toml")
 
 
 def test_shipped_config_is_valid_and_is_the_demo() -> None:
