@@ -164,8 +164,9 @@ def domain_check(config: str | None, names: tuple[str, ...], live: bool, output:
         click.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
     else:
         from sheetsync.cli.render import render_checks, terminal
+        from sheetsync.core.texts import Texts
 
-        render_checks(results, terminal())
+        render_checks(results, Texts(app.settings.locale), terminal())
 
 
 @cli.command()

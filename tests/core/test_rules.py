@@ -8,6 +8,7 @@ import pytest
 
 from sheetsync.core.model import Stage, Verdict
 from sheetsync.core.rules import is_created_pattern, suggested_address
+from sheetsync.core.texts import Texts
 from tests.support.builders import DONE, NOW, client, codes, evaluate_client, evaluate_clients
 
 REG = {"kovacspekseg.hu": Verdict.REGISTERED}
@@ -245,6 +246,21 @@ def test_invalid_domains_say_why(typed: str, reason: str) -> None:
     assert codes(evaluation) == ["invalid-domain"]
     assert evaluation.findings[0].params["reason"] == reason
     assert evaluation.stage == Stage.PACKAGE_DOMAIN
+
+
+def test_a_domain_with_a_space_says_so_and_what_was_meant() -> None:
+    evaluation = evaluate_client(domain="gal optika.hu")
+    assert codes(evaluation) == ["invalid-domain"]
+    assert evaluation.findings[0].params == {
+        "reason": "space",
+        "input": "gal optika.hu",
+        "suggestion": "galoptika.hu",
+    }
+    message = Texts("hu").finding(evaluation.findings[0], {})
+    assert message == (
+        "Érvénytelen domain név: szóköz van benne, domain névben pedig nem lehet "
+        "(javaslat: galoptika.hu)"
+    )
 
 
 def test_domain_typed_as_url_is_normalized() -> None:
