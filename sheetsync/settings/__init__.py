@@ -162,9 +162,35 @@ def _build(data: dict[str, Any], environ: Mapping[str, str], source: str) -> Set
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise ConfigError([_describe(err) for err in exc.errors()], source) from None
+        problems, variables = [], []
+        for err in exc.errors():
+            variable = _variable_for(err["loc"], environ)
+            variables.append(variable)
+            problems.append(_describe(err, variable))
+        if all(variables):
+            where = "the environment"
+        elif any(variables):
+            where = f"{source} and the environment"
+        else:
+            where = source
+        raise ConfigError(problems, where) from None
     finally:
         _ENVIRON.reset(token)
+
+
+def _variable_for(loc: tuple[int | str, ...], environ: Mapping[str, str]) -> str | None:
+    """The environment variable that set the setting at `loc` (or a section holding
+    it), as it is spelt in the environment; None when the file did."""
+    names = {key.upper(): key for key in environ}
+    for alias, name in ENV_ALIASES.items():
+        if alias in names and name not in names:
+            names[name] = names[alias]
+    parts = [str(part).upper() for part in loc]
+    for end in range(len(parts), 0, -1):
+        found = names.get("SHEETSYNC_" + "__".join(parts[:end]))
+        if found is not None:
+            return found
+    return None
 
 
 def _with_aliases(environ: Mapping[str, str]) -> Mapping[str, str]:
@@ -175,11 +201,13 @@ def _with_aliases(environ: Mapping[str, str]) -> Mapping[str, str]:
     return out
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def _describe(error: Mapping[str, Any], variable: str | None = None) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "config"
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown setting (misspelt?)"
+    if variable is not None:  # named, never quoted: the value may be a secret
+        where += f" (from the environment variable {variable})"
     return f"{where}: {message}"
 
 

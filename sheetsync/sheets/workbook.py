@@ -83,9 +83,7 @@ class WorkbookSheet:
         except PermissionError as exc:
             raise SheetAccessError(f"no permission to open {self.path}") from exc
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise SheetAccessError(
-                f"{self.path} is not a readable .xlsx workbook ({type(exc).__name__})"
-            ) from exc
+            raise SheetAccessError(_unreadable(self.path, exc)) from exc
 
     def _sheet(self, book: Workbook) -> Worksheet:
         if self.worksheet is None:
@@ -114,6 +112,25 @@ class WorkbookSheet:
         except OSError as exc:
             Path(temp).unlink(missing_ok=True)
             raise SheetAccessError(f"could not save {self.path}: {exc.strerror or exc}") from exc
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    """Why openpyxl could not open the file, in words rather than an exception's name."""
+    try:
+        empty = path.stat().st_size == 0
+    except OSError:
+        empty = False
+    if empty:
+        return (
+            f"{path} is empty (0 bytes), not an .xlsx workbook: restore it from a backup "
+            "or save the sheet again as Excel Workbook (.xlsx)"
+        )
+    if isinstance(error, zipfile.BadZipFile):
+        return (
+            f"{path} is not a readable .xlsx workbook: it is not a zip file (an .xls, .csv "
+            "or .ods under the wrong name, or cut short?); save it as Excel Workbook (.xlsx)"
+        )
+    return f"{path} is not a readable .xlsx workbook ({type(error).__name__})"
 
 
 def plain(value: object) -> CellValue:
