@@ -18,7 +18,7 @@ from typing import TextIO
 from sheetsync.app.doctor import Diagnosis, diagnose
 from sheetsync.app.wiring import domain_checker, notifier, state_store, worker
 from sheetsync.clock import Clock, utc_now
-from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
+from sheetsync.core.snapshot import diff, read_report, snapshot_of
 from sheetsync.domains.checker import Progress
 from sheetsync.domains.lookup import NameCheck, check_names
 from sheetsync.errors import ConfigError
@@ -123,7 +123,7 @@ class Application:
             assert outcome.error is not None
             raise outcome.error
         current = snapshot_of(outcome.result)
-        previous = ReportSnapshot.from_json(state.last_report) if state.last_report else None
+        previous = read_report(state.last_report) if state.last_report else None
         return summary(
             current,
             diff(previous, current) if previous else None,

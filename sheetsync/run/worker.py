@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sheetsync.clock import Clock
 from sheetsync.core.memory import WorkerState, advance, describe_error, failed, memory_of
 from sheetsync.core.result import SyncResult
-from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
+from sheetsync.core.snapshot import diff, read_report, snapshot_of
 from sheetsync.domains.port import DomainChecker
 from sheetsync.errors import NotifierError, SheetsyncError
 from sheetsync.notify.port import Message, Notifier
@@ -119,7 +119,7 @@ class Worker:
     ) -> tuple[PassOutcome, WorkerState]:
         """Tell the team what changed; the outcome and the state as finally saved."""
         current = snapshot_of(result)
-        previous = ReportSnapshot.from_json(before.last_report) if before.last_report else None
+        previous = read_report(before.last_report) if before.last_report else None
         now = result.finished_at
         digest = previous is not None and digest_due(before.last_digest_at, now, self.settings)
         changes = diff(previous, current) if previous else None

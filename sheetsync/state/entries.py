@@ -17,7 +17,7 @@ from typing import Any
 
 from sheetsync.core.memory import Failure
 from sheetsync.core.plan import StatusCells
-from sheetsync.core.snapshot import ReportSnapshot
+from sheetsync.core.snapshot import read_report
 from sheetsync.state.port import RunRecord
 
 _READ_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
@@ -64,9 +64,8 @@ def status(text: str | None, damage: Damage) -> StatusCells | None:
         return None
     try:
         data = json.loads(text)
-        cells = StatusCells(**data)
-        if all(isinstance(v, str) for v in asdict(cells).values()):
-            return cells
+        if all(isinstance(v, str) for v in data.values()):
+            return StatusCells(**data)
     except _READ_ERRORS:
         pass
     damage.drop("status")
@@ -109,7 +108,7 @@ def last_report(text: str | None, damage: Damage) -> str | None:
     if not text:
         return None
     try:
-        ReportSnapshot.from_json(text)
+        read_report(text)
     except _READ_ERRORS:
         damage.drop("last_report")
         return None
