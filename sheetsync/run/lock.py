@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from sheetsync.errors import SyncBusy
+from sheetsync.errors import StateError, SyncBusy
 
 
 class SyncLock:
@@ -19,8 +19,13 @@ class SyncLock:
 
     def acquire(self) -> bool:
         """Take the lock without waiting; False if another process holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:  # e.g. a file where the state folder should be
+            raise StateError(
+                f"cannot use the lock file {self.path} beside the state store ({exc.strerror})"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -25,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from sheetsync.clock import Clock
+from sheetsync.errors import StateError
 from sheetsync.run.lock import SyncLock
 from sheetsync.settings import ScheduleSettings, parse_days
 
@@ -102,7 +103,12 @@ class Server:
         if not self.is_open(self.clock()):
             log.debug("outside office hours: no sync")
             return
-        if self.lock is not None and not self.lock.acquire():
+        try:
+            busy = self.lock is not None and not self.lock.acquire()
+        except StateError as exc:
+            log.error("sync pass skipped: %s", exc)
+            return
+        if busy:
             log.warning("another sheetsync is syncing with this state store: pass skipped")
             return
         done = threading.Event()

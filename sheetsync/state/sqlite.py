@@ -66,7 +66,7 @@ class SqliteStateStore:
         self.read_only = read_only
         self.on_damage = on_damage
         self._busy_timeout = busy_timeout
-        self._key = read_key(self.key_path) if read_only else load_or_create_key(self.key_path)
+        self._key: bytes | None = None  # made once the store is known usable (`_secret`)
         self._checked = False
         self._unusable = False  # read-only and damaged: load as empty, never set aside
         # The state as the database holds it after our last load or save (read-only
@@ -82,7 +82,7 @@ class SqliteStateStore:
 
     @property
     def fingerprint(self) -> Fingerprinter:
-        return hmac_fingerprinter(self._key)
+        return hmac_fingerprinter(self._secret())
 
     @property
     def lock_path(self) -> Path:
@@ -295,8 +295,17 @@ class SqliteStateStore:
             return sqlite3.connect(uri, uri=True, timeout=self._busy_timeout, isolation_level=None)
         return sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
 
+    def _secret(self) -> bytes:
+        """The fingerprint key, read (or made) only beside a store sheetsync may use: a
+        refused file gets no key file next to it."""
+        if self._key is None:
+            self._check()
+            read = read_key if self.read_only else load_or_create_key
+            self._key = read(self.key_path)
+        return self._key
+
     def _key_check(self) -> str:
-        return hmac.new(self._key, _KEY_CHECK, hashlib.sha256).hexdigest()[:16]
+        return hmac.new(self._secret(), _KEY_CHECK, hashlib.sha256).hexdigest()[:16]
 
 
 @contextmanager

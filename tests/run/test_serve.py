@@ -205,3 +205,15 @@ def test_the_server_says_since_when_a_pass_runs_and_forgets_it_once_done() -> No
     release.set()
     thread.join(5)
     assert seen[0] is not None and server.running_since is None and not server.abandoned
+
+
+def test_a_lock_file_that_cannot_be_made_skips_the_pass_and_the_schedule_goes_on(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder should be", encoding="utf-8")
+    calls: list[int] = []
+    server = Server(lambda: calls.append(1), FAST, tz=TZ, clock=now,
+                    lock=SyncLock(blocker / "state.sqlite.lock"))  # fmt: skip
+    server.tick()  # does not raise
+    assert calls == [] and server.running_since is None

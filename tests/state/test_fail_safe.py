@@ -160,7 +160,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_alone(
     with pytest.raises(StateError, match=says) as caught:
         SqliteStateStore(path).load()
     assert str(path) in str(caught.value)
-    assert path.read_bytes() == content and siblings(path) == ["state.sqlite", "state.sqlite.key"]
+    assert path.read_bytes() == content and siblings(path) == ["state.sqlite"], "not even a key"
 
 
 def test_another_programs_database_is_refused_and_left_alone(tmp_path: Path) -> None:
@@ -172,7 +172,7 @@ def test_another_programs_database_is_refused_and_left_alone(tmp_path: Path) -> 
     before = path.read_bytes()
     with pytest.raises(StateError, match=r"without sheetsync's tables \(it has: invoices\)"):
         SqliteStateStore(path).load()
-    assert path.read_bytes() == before and siblings(path) == ["app.db", "app.db.key"]
+    assert path.read_bytes() == before and siblings(path) == ["app.db"]
 
 
 def test_an_empty_file_is_reported_and_the_new_store_started_in_it(

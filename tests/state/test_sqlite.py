@@ -124,7 +124,7 @@ def test_the_key_lives_beside_the_database_readable_by_the_owner_only(tmp_path: 
 def test_a_damaged_key_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "s.sqlite.key").write_text("not hex\n")
     with pytest.raises(StateError, match="damaged"):
-        SqliteStateStore(tmp_path / "s.sqlite")
+        SqliteStateStore(tmp_path / "s.sqlite").load()
 
 
 def test_runs_are_recorded_newest_first(tmp_path: Path) -> None:
