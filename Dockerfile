@@ -30,6 +30,7 @@ USER 10001:10001
 ENV SHEETSYNC_CONFIG=/app/config/sheetsync.toml \
     SHEETSYNC_STATE__PATH=/data/state.sqlite \
     SHEETSYNC_DOMAINS__CACHE_DIR=/data/cache \
+    SHEETSYNC_SERVER__HOST=0.0.0.0 \
     SHEETSYNC_SERVER__PORT=8080 \
     SHEETSYNC_LOG_FORMAT=json
 VOLUME ["/data"]

@@ -3,7 +3,7 @@
 SheetsyncError                 root; the CLI prints its message as one line
 ├── ConfigError                invalid settings (exit code 2); lists every problem
 ├── SheetLayoutError           the sheet's header row cannot be used; nothing is written
-├── SheetAccessError           the sheet could not be read or written
+├── SheetAccessError           the sheet could not be read or written; `cause` names the kind
 │   └── TransientSheetError    worth retrying later (timeouts, 429, 5xx)
 ├── StateError                 the state store cannot be used (newer schema, bad key, failed save)
 ├── NotifierError              a message was not delivered; `permanent`: retrying cannot help
@@ -46,7 +46,15 @@ class SheetLayoutError(SheetsyncError):
 
 
 class SheetAccessError(SheetsyncError):
-    """Reading or writing the sheet failed; nothing further was written."""
+    """Reading or writing the sheet failed; nothing further was written.
+
+    `cause`, when the backend can tell, is what `doctor` gives a fix for: "unreachable"
+    (no network path to Google), "unavailable" (Google answered 429/5xx every time),
+    "not-shared", "api-disabled", "bad-key", "not-found"."""
+
+    def __init__(self, message: str, *, cause: str | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 class TransientSheetError(SheetAccessError):

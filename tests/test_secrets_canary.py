@@ -14,16 +14,26 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 import respx
 
 import sheetsync.run.sync as sync_module
+from sheetsync.app.application import Application
 from sheetsync.cli.main import main
+from sheetsync.ops.server import OpsServer
+from sheetsync.settings import load_settings
 from tests.support.google_fake import KEY, FakeSheetsApi, api, key_info, write_key_file
+from tests.support.slack_server import LoopbackWebhook
 from tests.support.worker_fixtures import HEADERS, client
 
 pytestmark = pytest.mark.slow  # a property or fault suite: `make quick` leaves it out
@@ -145,3 +155,99 @@ def test_no_canary_leaves_the_sheet_whatever_happens(
     assert leaks(json.dumps(written, ensure_ascii=False)) == []
     typed = json.dumps(sheet.cells, ensure_ascii=False)
     assert typed.count(EMAIL_PASSWORD) == 2 and typed.count(NEW_PASSWORD) == 1
+
+
+# -- run-level failures, through the installed command ----------------------------------
+
+SCRIPT = Path(sys.executable).with_name("sheetsync")
+LOOKALIKE = "Ügyfél neve-CANARY7"  # a password typed to look like the missing header
+HOOK_TOKEN = "T0RUN/B0RUN/RunLevelCanaryHook42"
+PASSWORD_COLUMNS = [HEADERS.index("E-mail jelszó"), HEADERS.index("Tárhely.eu jelszó")]
+
+
+def broken_sheet(breakage: str) -> tuple[list[str], str]:
+    """The header row for `breakage`, and the extra config it needs."""
+    headers = list(HEADERS)
+    if breakage == "renamed":
+        headers[0] = "Partner"
+    if breakage == "repeated":
+        headers[HEADERS.index("Csomag")] = "Domain"
+    return headers, 'worksheet = "Nincs ilyen lap"\n' if breakage == "bad-sheet" else ""
+
+
+def canary_rows() -> list[list[Any]]:
+    rows = []
+    for name in ("Kovács Pékség", "Nagy Autó"):
+        row = client(
+            name, email_type="létrehozott", email=f"{name[:4].lower()}.marketing@gmail.com"
+        )
+        row[PASSWORD_COLUMNS[0]], row[PASSWORD_COLUMNS[1]] = EMAIL_PASSWORD, LOOKALIKE
+        rows.append(row)
+    return rows
+
+
+def sheetsync(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=60)
+
+
+@pytest.mark.parametrize("breakage", ["renamed", "repeated", "bad-sheet"])
+def test_a_run_level_failure_quotes_no_cell_anywhere(tmp_path: Path, breakage: str) -> None:
+    """The client header renamed (a password looks like it), a mapped header twice, a
+    worksheet that is not there: the failure is told on stderr, in the JSON logs, the
+    state store's run record, `status`, the Slack announcement and /healthz — and no
+    password is, even one that looks like the header it is missing."""
+    headers, extra = broken_sheet(breakage)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Ügyfelek"
+    for row in [headers, *canary_rows()]:
+        sheet.append(row)
+    book.save(tmp_path / "ugyfelek.xlsx")
+    state = tmp_path / "var" / "state.sqlite"
+    config = tmp_path / "sheetsync.toml"
+    config.write_text(
+        f'[sheet]\npath = "ugyfelek.xlsx"\n{extra}[domains]\nchecker = "offline"\n'
+        f'[state]\npath = "{state}"\n[slack]\ndigest_time = ""\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEETSYNC_")}
+    env.update(SHEETSYNC_LOG_FORMAT="json", SHEETSYNC_LOG_LEVEL="debug")
+    with LoopbackWebhook() as hook:
+        env["SHEETSYNC_SLACK_WEBHOOK_URL"] = hook.url_with(HOOK_TOKEN)
+        synced = sheetsync("sync", "--config", str(config), env=env)
+        status = sheetsync("status", "--config", str(config), env=env)
+        status_json = sheetsync("status", "--format", "json", "--config", str(config), env=env)
+    assert (synced.returncode, status.returncode, status_json.returncode) == (1, 1, 1)
+    assert synced.stderr.splitlines()[-1].startswith("sheetsync: ")
+    logs = [json.loads(line) for line in synced.stderr.splitlines()[:-1]]
+    assert any(line.get("event") == "sync" and line["outcome"] == "failed" for line in logs)
+    record = json.loads(status_json.stdout)["runs"][0]
+    assert record["outcome"] == "failed" and record["error_message"]
+    assert len(hook.posts) == 1, "the failure was announced once"
+
+    app = Application(load_settings(config, {}))
+    with OpsServer("127.0.0.1", 0, app.health, app.metrics) as ops:
+        url = f"http://127.0.0.1:{ops.port}/healthz"
+        with pytest.raises(urllib.error.HTTPError) as unhealthy:
+            urllib.request.urlopen(url, timeout=5)
+        healthz = unhealthy.value.read().decode()
+    assert unhealthy.value.code == 503 and record["error_message"] in healthz
+
+    outputs = {
+        "stderr and JSON logs": synced.stderr + synced.stdout,
+        "status": status.stdout + status.stderr + status_json.stdout,
+        "Slack": b"\n".join(post["body"] for post in hook.posts).decode(),
+        "/healthz": healthz,
+    }
+    outputs.update({path.name: path.read_bytes().decode("latin-1") for path in files_of(state)})
+    for where, text in outputs.items():
+        assert leaks(text) == [] and LOOKALIKE not in text and "CANARY" not in text, where
+        assert HOOK_TOKEN not in text, where
+
+
+def files_of(state: Path) -> list[Path]:
+    """The state store's files (the key excepted: it is a key, not data)."""
+    found = [p for p in state.parent.iterdir() if p.name != "state.sqlite.key"]
+    assert any(p.name == "state.sqlite" for p in found)
+    return found

@@ -18,7 +18,7 @@ from typing import TextIO
 from sheetsync.app.doctor import Diagnosis, diagnose
 from sheetsync.app.wiring import domain_checker, notifier, state_store, worker
 from sheetsync.clock import Clock, utc_now
-from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
+from sheetsync.core.snapshot import diff, read_report, snapshot_of
 from sheetsync.domains.checker import Progress
 from sheetsync.domains.lookup import NameCheck, check_names
 from sheetsync.errors import ConfigError
@@ -55,6 +55,7 @@ class Application:
     def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
         self.settings = settings
         self.clock = clock
+        self.metrics = Metrics()  # served by `serve`; the state store counts damage in it
         self._store: SqliteStateStore | None = None
 
     @classmethod
@@ -82,13 +83,19 @@ class Application:
         Without `[state] path` the pass runs through the same worker with a store in
         memory: no lock file and nothing on disk besides the sheet. Every such pass is
         a first report, so its summary is only ever printed: posting the whole sheet
-        to Slack on every cron run would flood the channel."""
+        to Slack on every cron run would flood the channel.
+
+        A dry run writes nothing anywhere: it reads an existing state store read-only
+        (no key, database, journal, lock or metadata file is created) and reports to
+        nobody."""
+        if dry_run:
+            return self._timed_pass(self._read_only_store(), None, True, progress)
         fallback = ConsoleNotifier(printed) if printed is not None else None
         store = self._state_store()
         if store is None:
-            return self._timed_pass(MemoryStateStore(), fallback, dry_run, progress)
+            return self._timed_pass(MemoryStateStore(), fallback, False, progress)
         with SyncLock(store.lock_path):
-            return self._timed_pass(store, notifier(self.settings, fallback), dry_run, progress)
+            return self._timed_pass(store, notifier(self.settings, fallback), False, progress)
 
     def _timed_pass(
         self,
@@ -100,7 +107,8 @@ class Application:
         # The worker is built inside the timed pass: a sheet that cannot even be opened
         # (a missing key file) is logged as a failed pass like any other failure.
         def once() -> PassOutcome:
-            return self._worker(store, notify, progress=progress).run_once(dry_run=dry_run)
+            run = self._worker(store, notify, progress=progress, read_only=dry_run)
+            return run.run_once(dry_run=dry_run)
 
         return InstrumentedPass(once)()
 
@@ -108,14 +116,14 @@ class Application:
         """The summary a pass would report now, from a fresh read (a dry run: nothing is
         written or saved): the full digest, or with `changes_only` what changed since
         the last report sent."""
-        store: StateStore = self._state_store() or MemoryStateStore()
+        store = self._read_only_store()
         state = store.load()
-        outcome = self._worker(store, None).run_once(dry_run=True)
+        outcome = self._worker(store, None, read_only=True).run_once(dry_run=True)
         if outcome.result is None:
             assert outcome.error is not None
             raise outcome.error
         current = snapshot_of(outcome.result)
-        previous = ReportSnapshot.from_json(state.last_report) if state.last_report else None
+        previous = read_report(state.last_report) if state.last_report else None
         return summary(
             current,
             diff(previous, current) if previous else None,
@@ -133,13 +141,14 @@ class Application:
 
     # -- the worker -----------------------------------------------------------------------
 
-    def serve(self, printed: TextIO) -> None:
+    def serve(self, printed: TextIO) -> int:
         """Sync on the schedule, with `/healthz` and `/metrics` when enabled, until
-        SIGTERM/SIGINT; the running pass finishes first."""
+        SIGTERM/SIGINT; the running pass may finish within `[schedule]
+        stop_grace_seconds`. The exit code: 0, or 1 when a pass was left running."""
         store = self._state_store()
         if store is None:
             raise ConfigError(["state.path: serve needs a state store (set [state] path)"])
-        metrics = Metrics()
+        metrics = self.metrics
         run = self._worker(store, notifier(self.settings, ConsoleNotifier(printed)), metrics)
         schedule = self.settings.schedule
         tz = schedule_zone(schedule, self.settings.timezone)
@@ -151,17 +160,18 @@ class Application:
             lock=SyncLock(store.lock_path),
             is_open=office_hours(schedule, tz),
             misfire_grace_seconds=schedule.misfire_grace_seconds,
+            stop_grace_seconds=schedule.stop_grace_seconds,
         )
         started = self.clock()
 
         def health() -> Health:
-            return self.health(up_since=started)
+            return self.health(up_since=started, running_since=server.running_since)
 
         last = health().last_success
         if last is not None:  # so the gauge survives restarts
             metrics.last_success.set(last.timestamp())
         with self._ops_server(health, metrics):
-            serve_until_signalled(server)
+            return serve_until_signalled(server)
 
     @contextmanager
     def _ops_server(self, health: Callable[[], Health], metrics: Metrics) -> Iterator[None]:
@@ -172,19 +182,24 @@ class Application:
         with OpsServer(server.host, server.port, health, metrics):
             yield
 
-    def health(self, *, up_since: datetime | None = None) -> Health:
+    def health(
+        self, *, up_since: datetime | None = None, running_since: datetime | None = None
+    ) -> Health:
         """The one verdict `/healthz` serves and `sheetsync status` prints, judged from
         the runs in the state store. `up_since`: when this process started serving
-        (the age of a worker that has not synced yet counts from it)."""
+        (the age of a worker that has not synced yet counts from it); `running_since`:
+        when the pass it is running now began (past `[health] max_pass_minutes` it is
+        stuck)."""
         path = self.settings.state.path
         if path is None:
             raise ConfigError(["state.path: status reads the state store (set [state] path)"])
         now = self.clock()
         schedule = self.settings.schedule
         tz = schedule_zone(schedule, self.settings.timezone)
-        # Only a store that exists is opened: `status` must never create one.
-        opened = self._store is not None or path.exists()
-        store = self._state_store() if opened else None
+        # `status` reads an existing store read-only: it never creates or changes one.
+        store = self._store or state_store(
+            self.settings, read_only=True, on_damage=self.metrics.state_damaged
+        )
         return assess(
             store.runs(RUNS_CONSULTED) if store else [],
             now,
@@ -192,6 +207,7 @@ class Application:
             up_since=up_since,
             judge_age=office_hours(schedule, tz)(now),
             window_opened=window_opened(schedule, tz)(now),
+            running_since=running_since,
         )
 
     # -- checks -------------------------------------------------------------------------
@@ -218,8 +234,16 @@ class Application:
 
     def _state_store(self) -> SqliteStateStore | None:
         if self._store is None:
-            self._store = state_store(self.settings)
+            self._store = state_store(self.settings, on_damage=self.metrics.state_damaged)
         return self._store
+
+    def _read_only_store(self) -> StateStore:
+        """The state store as it is, for a pass that writes nothing; in memory when there
+        is none yet."""
+        found = self._store or state_store(
+            self.settings, read_only=True, on_damage=self.metrics.state_damaged
+        )
+        return found or MemoryStateStore()
 
     def _worker(
         self,
@@ -227,5 +251,9 @@ class Application:
         notify: Notifier | None,
         metrics: Metrics | None = None,
         progress: Progress | None = None,
+        *,
+        read_only: bool = False,
     ) -> Worker:
-        return worker(self.settings, store, notify, metrics, progress, clock=self.clock)
+        return worker(
+            self.settings, store, notify, metrics, progress, clock=self.clock, read_only=read_only
+        )

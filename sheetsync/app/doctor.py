@@ -57,7 +57,9 @@ def _configured_credentials(settings: Settings) -> GoogleCredentials:
 
 
 def _configured_google(settings: Settings, credentials: GoogleCredentials) -> SheetBackend:
-    return google_sheet(settings.sheet, credentials)
+    # A person is waiting: two tries within ten seconds tell as much as five in two minutes.
+    quick = settings.sheet.model_copy(update={"max_attempts": 2, "max_retry_seconds": 10})
+    return google_sheet(quick, credentials)
 
 
 def diagnose(
@@ -94,7 +96,7 @@ def diagnose(
     try:
         snapshot = backend.read()
     except SheetAccessError as exc:
-        checks.append(Check("access", "fail", str(exc), share))
+        checks.append(access_failure(exc, share))
         return Diagnosis(tuple(checks))
     checks.append(Check("access", "ok", f"read {len(snapshot.rows)} rows of {snapshot.title}"))
     checks.extend(header_checks(snapshot.rows, settings))
@@ -110,6 +112,42 @@ def diagnose(
             )
         )
     return Diagnosis(tuple(checks))
+
+
+def access_failure(exc: SheetAccessError, share: str | None) -> Check:
+    """The failed read as the check it tells about, with the fix for its real cause."""
+    name, fix = _CAUSES.get(exc.cause or "", ("access", None))
+    return Check(name, "fail", str(exc), share if exc.cause == "not-shared" else fix)
+
+
+_CAUSES: dict[str, tuple[str, str | None]] = {
+    "unreachable": (
+        "network",
+        "this machine cannot reach Google (oauth2.googleapis.com, sheets.googleapis.com): "
+        "check its internet access, DNS, firewall and proxy (HTTPS_PROXY); the sheet's "
+        "sharing is not the problem",
+    ),
+    "unavailable": (
+        "google",
+        "Google answered with errors (429/5xx) every time: wait a few minutes and run "
+        "`sheetsync doctor` again; see status.cloud.google.com",
+    ),
+    "api-disabled": (
+        "api",
+        "enable the Google Sheets API in the service account's Google Cloud project "
+        "(console → APIs & Services → Library → Google Sheets API), then wait a few minutes",
+    ),
+    "bad-key": (
+        "credentials",
+        "Google refuses this key: it was deleted or disabled, or this machine's clock is "
+        "wrong; check the clock, else create a new JSON key (docs/google-sheets.md)",
+    ),
+    "not-found": (
+        "spreadsheet",
+        "check sheet.spreadsheet: the key between /d/ and /edit in the sheet's URL",
+    ),
+    "not-shared": ("access", None),  # the share hint, filled in with the account
+}
 
 
 _KEY_FIX = (

@@ -26,17 +26,21 @@ from sheetsync.sheets.metadata_file import FileMetadataCache
 from sheetsync.sheets.port import RequestObserver, SheetBackend
 from sheetsync.sheets.workbook import WorkbookSheet
 from sheetsync.state.port import StateStore
-from sheetsync.state.sqlite import SqliteStateStore
+from sheetsync.state.sqlite import DamageObserver, SqliteStateStore
 
 
-def sheet_backend(settings: Settings, observer: RequestObserver = NO_OBSERVER) -> SheetBackend:
+def sheet_backend(
+    settings: Settings, observer: RequestObserver = NO_OBSERVER, *, read_only: bool = False
+) -> SheetBackend:
+    """`read_only` (a dry run): no file beside the state store is written either."""
     sheet = settings.sheet
     if sheet.backend == "google":
         state = settings.state.path
         if state is None:
             return google_sheet(sheet, observer=observer)
         # Beside the state store, so a fresh process (cron) skips the metadata request.
-        metadata = FileMetadataCache(state.with_name(state.name + ".sheets.json"))
+        path = state.with_name(state.name + ".sheets.json")
+        metadata = FileMetadataCache(path, writable=not read_only)
         return google_sheet(sheet, observer=observer, metadata=metadata)
     assert sheet.path is not None  # guaranteed by SheetSettings for the workbook backend
     return WorkbookSheet(
@@ -89,9 +93,15 @@ def domain_checker(
     return OfflineDomainChecker(clock)
 
 
-def state_store(settings: Settings) -> SqliteStateStore | None:
-    """The SQLite state store, or None when `[state] path` is unset."""
-    return SqliteStateStore(settings.state.path) if settings.state.path else None
+def state_store(
+    settings: Settings, *, read_only: bool = False, on_damage: DamageObserver | None = None
+) -> SqliteStateStore | None:
+    """The SQLite state store, or None when `[state] path` is unset, or (`read_only`:
+    for a dry run or `status`, which write nothing) when there is no store yet."""
+    path = settings.state.path
+    if path is None or (read_only and not path.exists()):
+        return None
+    return SqliteStateStore(path, read_only=read_only, on_damage=on_damage)
 
 
 def webhook_url(settings: Settings) -> SecretStr | None:
@@ -135,13 +145,15 @@ def worker(
     metrics: Metrics | None = None,
     progress: Progress | None = None,
     clock: Clock = utc_now,
+    *,
+    read_only: bool = False,
 ) -> Worker:
     """The worker for `sync` and `serve`; live verdicts are cached in a SQLite state
     store (in the process otherwise). With `metrics`, API requests and domain verdicts
-    are counted."""
+    are counted. `read_only`: for dry runs, nothing beside the sheet is written."""
     cache = store.verdict_cache() if isinstance(store, SqliteStateStore) else None
     checker = domain_checker(settings, clock, cache=cache, progress=progress)
     if metrics is not None:
         checker = ObservedDomainChecker(checker, metrics)
-    sheet = sheet_backend(settings, metrics or NO_OBSERVER)
+    sheet = sheet_backend(settings, metrics or NO_OBSERVER, read_only=read_only)
     return Worker(sheet, checker, settings, clock, store, notify)

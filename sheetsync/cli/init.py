@@ -8,18 +8,14 @@ from pathlib import Path
 
 import click
 
-from sheetsync.cli.starter import (
-    Answers,
-    Backend,
-    render_config,
-    render_env,
-    write_new,
-)
+from sheetsync.cli.starter import Answers, Backend, render_config, write_new
 from sheetsync.errors import ExistingFiles
 
-# The same as `sheetsync.settings.DEFAULT_CONFIG` (a test keeps them equal): importing the
-# settings model here would load pydantic for every `sheetsync --help`.
-DEFAULT_CONFIG = Path("config/sheetsync.toml")
+# The same as `sheetsync.settings.LOCAL_CONFIG` (a test keeps them equal): importing the
+# settings model here would load pydantic for every `sheetsync --help`. Written into the
+# current folder, where every command looks first, so it never meets the demo's
+# config/sheetsync.toml.
+DEFAULT_CONFIG = Path("sheetsync.toml")
 
 
 def _relative_to(path: str, folder: Path) -> str:
@@ -29,6 +25,16 @@ def _relative_to(path: str, folder: Path) -> str:
     if target.is_absolute():
         return str(target)
     return os.path.relpath(target.resolve(), folder.resolve())
+
+
+def _missing(paths: dict[str, str | None]) -> list[str]:
+    """A note for each typed path that does not exist (yet)."""
+    return [
+        f"note: the {what} {path} does not exist (yet); sheetsync reads it from "
+        f"{Path(path).expanduser().absolute()}"
+        for what, path in paths.items()
+        if path and not Path(path).expanduser().exists()
+    ]
 
 
 @click.command()
@@ -61,14 +67,7 @@ def _relative_to(path: str, folder: Path) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     default=DEFAULT_CONFIG,
     show_default=True,
-    help="Where to write the config.",
-)
-@click.option(
-    "--env-example",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path(".env.example"),
-    show_default=True,
-    help="Where to write the environment example.",
+    help="Where to write the config (the current folder, where every command looks first).",
 )
 @click.option(
     "--input/--no-input",
@@ -86,22 +85,18 @@ def init(
     slack: bool | None,
     locale: str,
     config: Path,
-    env_example: Path,
     prompt: bool | None,
     force: bool,
 ) -> None:
-    """Write a commented starting config and an .env example for one backend.
+    """Write a commented starting config for one backend.
 
     On a terminal it asks for what the flags did not say; with --no-input (or when
-    not on a terminal) it uses the flags only. Existing files are kept unless --force."""
+    not on a terminal) it uses the flags only. An existing file is kept unless --force."""
     from sheetsync.settings import spreadsheet_key
 
     ask = sys.stdin.isatty() if prompt is None else prompt
-    if not force:
-        existing = [p for p in (config, env_example) if p.exists()]
-        if existing:
-            names = ", ".join(str(p) for p in existing)
-            raise click.UsageError(f"{names} exists already; pass --force to replace it")
+    if config.exists() and not force:
+        raise click.UsageError(f"{config} exists already; pass --force to replace it")
     if backend is None:
         backend = "workbook"
         if ask:
@@ -136,10 +131,25 @@ def init(
     missing = answers.missing()
     if missing:
         raise click.UsageError(f"{backend} backend needs {', '.join(missing)}")
-    files = {config: render_config(answers), env_example: render_env(answers, config)}
     try:
-        write_new(files, force=force)
+        write_new({config: render_config(answers)}, force=force)
     except ExistingFiles as exc:  # appeared while we were asking
         raise click.UsageError(f"{exc} exists already; pass --force to replace it") from None
-    click.echo(f"wrote {config} and {env_example}")
-    click.echo(f"next: sheetsync doctor --config {config}")
+    click.echo(f"wrote {config}")
+    paths = {"workbook": workbook if backend == "workbook" else None}
+    paths["key file"] = credentials_file if backend == "google" else None
+    for note in _missing(paths):
+        click.echo(note, err=True)
+    here = config == DEFAULT_CONFIG
+    where = "" if here else f" --config {config}"
+    click.echo(f"next: sheetsync doctor{where}")
+    if here:
+        click.echo(
+            "      (run from this folder, every command reads ./sheetsync.toml; elsewhere "
+            "pass --config or set SHEETSYNC_CONFIG)"
+        )
+    if slack:
+        click.echo(
+            "Slack: give the webhook URL as SHEETSYNC_SLACK_WEBHOOK_URL=… in the environment, "
+            "or in a file named by [slack] webhook_url_file; never in the config"
+        )

@@ -5,8 +5,8 @@ and prints what comes back. Exit codes: 0 the pass ran (row findings are not
 failures), 1 a run-level failure (sheet unreadable, headers broken), 2 bad usage or
 configuration, 130 aborted.
 
-Start-up stays fast: this module imports only click, the standard library and two
-stdlib-only modules of sheetsync (`errors`, `ops.logs`). The facade, the settings
+Start-up stays fast: this module imports only click, the standard library and
+stdlib-only modules of sheetsync (`errors`, `redaction`, `ops.logs`). The facade, the settings
 model and rich, and through them gspread, httpx, openpyxl and the rest, are
 imported inside the commands that use them, so `sheetsync --help` loads none of
 them (a test runs the installed script and checks).
@@ -26,6 +26,7 @@ import click
 import sheetsync.ops.logs as logs
 from sheetsync.cli.init import init
 from sheetsync.errors import ConfigError, SheetsyncError
+from sheetsync.redaction import redact
 
 if TYPE_CHECKING:
     from sheetsync.app.application import Application
@@ -58,7 +59,8 @@ config_option = click.option(
     "config",
     type=click.Path(dir_okay=False, path_type=str),
     default=None,
-    help="TOML config file (default: $SHEETSYNC_CONFIG, else config/sheetsync.toml).",
+    help="TOML config file (default: $SHEETSYNC_CONFIG, else ./sheetsync.toml if there is "
+    "one, else config/sheetsync.toml).",
 )
 
 
@@ -179,8 +181,9 @@ def domain_check(config: str | None, names: tuple[str, ...], live: bool, output:
         click.echo(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
     else:
         from sheetsync.cli.render import render_checks, terminal
+        from sheetsync.core.texts import Texts
 
-        render_checks(results, terminal())
+        render_checks(results, Texts(app.settings.locale), terminal())
 
 
 @cli.command()
@@ -214,9 +217,12 @@ def doctor(config: str | None) -> None:
 @cli.command()
 @config_option
 def serve(config: str | None) -> None:
-    """Sync on the configured schedule until SIGTERM/SIGINT (then finish the running pass
-    and exit 0)."""
-    _app(config).serve(printed=sys.stdout)
+    """Sync on the configured schedule until SIGTERM/SIGINT, then let the running pass
+    finish and exit 0; exit 1 when it is still running after [schedule]
+    stop_grace_seconds (a second signal stops waiting at once)."""
+    code = _app(config).serve(printed=sys.stdout)
+    if code:
+        raise click.exceptions.Exit(code)
 
 
 @cli.command()
@@ -256,10 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         exc.show()
         return 2
     except ConfigError as exc:
-        click.echo(f"sheetsync: {exc}", err=True)
+        click.echo(f"sheetsync: {redact(str(exc))}", err=True)
         return 2
-    except SheetsyncError as exc:
-        click.echo(f"sheetsync: {exc}", err=True)
+    except SheetsyncError as exc:  # the redaction log lines get: no secret reaches stderr
+        click.echo(f"sheetsync: {redact(str(exc))}", err=True)
         return 1
     except Exception as exc:  # a bug: its text (or a traceback's) could quote a sheet cell
         click.echo(f"sheetsync: unexpected {unexpected(exc)}", err=True)

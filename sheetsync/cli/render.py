@@ -9,11 +9,13 @@ from datetime import tzinfo
 from typing import Any
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from sheetsync.core.model import Severity, Stage
+from sheetsync.core.model import Severity, Stage, Verdict
 from sheetsync.core.result import SyncResult
+from sheetsync.core.texts import Texts
 from sheetsync.domains.lookup import NameCheck
 from sheetsync.ops.health import Health
 
@@ -120,10 +122,32 @@ def render_health(health: Health, count: int, tz: tzinfo, console: Console) -> N
     console.print(table)
 
 
-def render_checks(results: list[NameCheck], console: Console) -> None:
-    """One line per name typed: verdict, source, reason, details."""
-    table = Table("name", "verdict", "source", "reason", "details", show_lines=False)
-    for r in results:
-        details = ", ".join(f"{k}: {v}" for k, v in r.details.items())
-        table.add_row(r.unicode or r.input, r.verdict.value, r.source, r.reason or "", details)
-    console.print(table)
+def render_checks(results: list[NameCheck], texts: Texts, console: Console) -> None:
+    """Per name typed: verdict, source, and why (in words for an invalid name) with the
+    details. The name is never cut: when a table would not fit the terminal (80
+    columns and long names), each name gets a block of lines instead."""
+    rows = [(r.unicode or r.input, r.verdict.value, r.source, _why(r, texts)) for r in results]
+    widest = max((len(name) for name, *_ in rows), default=4)
+    if widest + len("registered") + len("sheetsync") + WHY_MIN + 13 <= console.width:
+        table = Table(show_lines=False)
+        for column in ("name", "verdict", "source"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("reason and details")
+        for name, verdict, source, why in rows:
+            table.add_row(Text(name), verdict, source, Text("\n".join(why)))
+        console.print(table)
+        return
+    for name, verdict, source, why in rows:
+        console.print(Text(f"{name}: {verdict} ({source})"), overflow="fold")
+        for line in why:
+            console.print(Padding(Text(line), (0, 0, 0, 2)))
+
+
+WHY_MIN = 30  # the reason column's least width in the table layout
+
+
+def _why(check: NameCheck, texts: Texts) -> list[str]:
+    if check.verdict == Verdict.INVALID and check.reason:  # the suggestion is in the words
+        return [texts.invalid_reason(check.reason, check.details.get("suggestion"))]
+    details = [f"{key}: {value}" for key, value in check.details.items()]
+    return ([check.reason] if check.reason else []) + details

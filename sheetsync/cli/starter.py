@@ -1,4 +1,4 @@
-"""`sheetsync init`: a commented starting config and `.env` example for one backend.
+"""`sheetsync init`: a commented starting config for one backend.
 
 Rendering is pure (answers → text); `write_new` refuses to replace an existing file
 unless told to. The CLI asks for what is missing on a terminal, or takes flags.
@@ -95,12 +95,13 @@ def render_config(a: Answers) -> str:
         "# [health]",
         "# max_sync_age_minutes = 60         # unhealthy when no sync succeeded for this long",
         "# max_failed_syncs = 3              # ...or this many failed in a row",
+        "# max_pass_minutes = 15             # ...or a sync has been running this long",
         "",
     ]
     if a.slack:
         lines += [
-            "# The webhook URL is a secret: it comes from SHEETSYNC_SLACK_WEBHOOK_URL (see the",
-            "# .env example) or from a file; never write it here.",
+            "# The webhook URL is a secret: it comes from the environment",
+            "# (SHEETSYNC_SLACK_WEBHOOK_URL) or from a file; never write it here.",
             "[slack]",
             '# webhook_url_file = "/run/secrets/slack-webhook-url"',
             'digest_time = "08:30"               # full daily digest',
@@ -113,23 +114,6 @@ def render_config(a: Answers) -> str:
             "# or SHEETSYNC_SLACK_WEBHOOK_URL",
             '# digest_time = "08:30"',
         ]
-    return "\n".join(lines) + "\n"
-
-
-def render_env(a: Answers, config: Path) -> str:
-    lines = [
-        "# Environment for sheetsync (copy to .env, fill in, keep it out of git).",
-        f"SHEETSYNC_CONFIG={config}",
-        "# SHEETSYNC_LOG_FORMAT=auto   # json | text | auto (text on a terminal)",
-        "# SHEETSYNC_LOG_LEVEL=info    # debug | info | warning | error",
-    ]
-    if a.backend == "google":
-        lines.append(
-            "# GOOGLE_APPLICATION_CREDENTIALS=/path/to/service-account.json"
-            "  # if [sheet] credentials_file is unset"
-        )
-    slack = "SHEETSYNC_SLACK_WEBHOOK_URL=https://hooks.slack.com/services/…"
-    lines.append(slack if a.slack else f"# {slack}")
     return "\n".join(lines) + "\n"
 
 

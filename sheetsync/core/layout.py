@@ -7,7 +7,7 @@ which status columns must be appended because the sheet does not have them yet.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from sheetsync.core.columns import ColumnHeaders, StatusHeaders
@@ -44,7 +44,8 @@ def locate(
     client_header = loose_key(columns.client)
     index = header_row - 1 if header_row else _find_header_row(rows, client_header)
     if index is None or index >= len(rows):
-        raise SheetLayoutError(_missing_client_message(rows, columns.client))
+        known = wanted.keys() | owned.keys()
+        raise SheetLayoutError(_missing_client_message(rows, columns.client, known, header_row))
     headers = tuple(text_of(v) or "" for v in rows[index])
 
     found: dict[str, int] = {}
@@ -69,7 +70,8 @@ def locate(
         target[name] = col
         names[name] = header
     if "client" not in found:
-        raise SheetLayoutError(_missing_client_message(rows, columns.client))
+        known = wanted.keys() | owned.keys()
+        raise SheetLayoutError(_missing_client_message(rows, columns.client, known, index + 1))
 
     last_used = max((_last_filled(r) for r in rows), default=-1)
     next_free = max(last_used, len(headers) - 1) + 1
@@ -96,15 +98,49 @@ def _last_filled(row: Sequence[CellValue]) -> int:
     return -1
 
 
-def _missing_client_message(rows: Sequence[Sequence[CellValue]], client_header: str) -> str:
-    seen = [text_of(v) for row in rows[:HEADER_SEARCH_ROWS] for v in row]
-    candidates = [s for s in seen if s]
-    close = difflib.get_close_matches(client_header, candidates, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}? (set columns.client)" if close else ""
-    return (
-        f"no {client_header!r} column in the first {HEADER_SEARCH_ROWS} rows: "
-        f"the client-name column is required{hint}"
+def _missing_client_message(
+    rows: Sequence[Sequence[CellValue]],
+    client_header: str,
+    known: Collection[str],
+    header_row: int,
+) -> str:
+    """Why there is no client column, in words. A suggestion is only ever a header the
+    staff typed (from the header row, never a cell below it: that may hold a password)."""
+    first = [[text_of(v) or "" for v in row] for row in rows[:HEADER_SEARCH_ROWS]]
+    if not any(any(row) for row in first):
+        return (
+            f"the sheet is empty: sheetsync expects a header row with a {client_header!r} "
+            f"column in the first {HEADER_SEARCH_ROWS} rows"
+        )
+    where = (
+        f"the header row ({header_row})" if header_row else f"the first {HEADER_SEARCH_ROWS} rows"
     )
+    message = f"no {client_header!r} column in {where}: the client-name column is required"
+    index = header_row - 1 if header_row else _likely_header_row(first, known)
+    if index is None or index >= len(first) or not _known_count(first[index], known):
+        # No row that holds the configured headers: its cells may be anything, even
+        # a password, so none is quoted.
+        if header_row:
+            return message + f"; row {header_row} holds none of the configured headers"
+        return message + "; no row looks like a header row (set sheet.header_row)"
+    headers = [h for h in first[index] if h]
+    close = difflib.get_close_matches(client_header, headers, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}? (set columns.client)" if close else ""
+    return message + hint
+
+
+def _likely_header_row(rows: Sequence[Sequence[str]], known: Collection[str]) -> int | None:
+    """The row holding the most configured headers (the first of equals), if any does."""
+    best, most = None, 0
+    for index, row in enumerate(rows):
+        count = _known_count(row, known)
+        if count > most:
+            best, most = index, count
+    return best
+
+
+def _known_count(row: Sequence[str], known: Collection[str]) -> int:
+    return sum(loose_key(text) in known for text in row if text)
 
 
 def column_letter(index: int) -> str:

@@ -109,10 +109,10 @@ def advance(state: WorkerState, result: SyncResult) -> WorkerState:
     return replace(state, rows=rows, failure=failure)
 
 
-def failed(state: WorkerState, error: BaseException, now: datetime) -> WorkerState:
-    """Record a run-level failure. A failure of another kind starts a new streak (and is
-    announced anew); the same kind continues the streak silently."""
-    error_class, message = describe_error(error)
+def failed(state: WorkerState, error_class: str, message: str, now: datetime) -> WorkerState:
+    """Record a run-level failure (`describe_error`'s class and message, made safe to
+    show). A failure of another kind starts a new streak (and is announced anew); the
+    same kind continues the streak silently."""
     current = state.failure
     if current and current.recovered_at is None and current.error_class == error_class:
         return state

@@ -53,8 +53,10 @@ def _normalize(text: str, *, ldh_fast_path: bool) -> DomainName:
     host = strip_to_host(text)
     if not host:
         raise InvalidDomain("empty")
-    if any(c.isspace() for c in host) or "." not in host:
+    if "." not in host:
         raise InvalidDomain("not-a-domain")
+    if any(c.isspace() for c in host):  # `gal optika.hu`: say so, and what was meant
+        raise InvalidDomain("space", suggestion=_without_spaces(host))
     labels = host.lower().split(".")
     for label in labels:
         if label.startswith("-") or label.endswith("-"):
@@ -80,6 +82,14 @@ def _normalize(text: str, *, ldh_fast_path: bool) -> DomainName:
     if suffix == "hu" or suffix.endswith(".hu"):
         _check_hu_label(unicode_name.split(".", 1)[0], ascii_name.split(".", 1)[0])
     return DomainName(input=text.strip(), unicode=unicode_name, ascii=ascii_name)
+
+
+def _without_spaces(host: str) -> str | None:
+    """The name with its spaces taken out, when that is a registrable name."""
+    try:
+        return normalize_domain("".join(host.split())).unicode
+    except InvalidDomain:
+        return None
 
 
 def _is_plain_ldh(host: str, lowered_labels: list[str]) -> bool:

@@ -106,9 +106,11 @@ def parse_row(
 
     client = text_of(cell("client"))
     email = parse("email", parse_email, Code.INVALID_EMAIL)
+    # An unparseable type keeps its finding and, like an empty one, is inferred
+    # (rules.md: an unparseable value counts as missing).
     email_type = parse("email_type", parse_email_type)
     inferred = False
-    if email_type is None and email is not None and "email_type" not in _invalid(findings):
+    if email_type is None and email is not None:
         email_type = EmailType.CREATED if email.endswith(".marketing@gmail.com") else EmailType.OWN
         inferred = True
 
@@ -154,10 +156,6 @@ def parse_row(
         parse_findings=tuple(findings),
         **fields,
     )
-
-
-def _invalid(findings: list[Finding]) -> set[str]:
-    return {f.column for f in findings if f.column}
 
 
 def history_keys(clients: Sequence[str | None]) -> list[str | None]:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from sheetsync.core.model import Code, RowEvaluation
 from sheetsync.core.result import SyncResult
@@ -89,6 +90,14 @@ class ReportSnapshot:
             clients[c["key"]] = ClientSnapshot(**c)
         notices = tuple(data.get("notices", ()))  # absent in reports of older versions
         return cls(data["sheet"], datetime.fromisoformat(data["at"]), clients, notices)
+
+
+@lru_cache(maxsize=2)
+def read_report(text: str) -> ReportSnapshot:
+    """The stored last report, parsed once however often it is asked for: the state
+    store checks it reads back when loading, the pass then compares against it (a
+    report of 10,000 clients is megabytes). Nobody changes a snapshot."""
+    return ReportSnapshot.from_json(text)
 
 
 def snapshot_of(result: SyncResult) -> ReportSnapshot:

@@ -122,8 +122,10 @@ _PARAM_TEXTS: Mapping[Locale, Mapping[str, str]] = {
         "application-before-payment": "Domain igénylés rögzítve, pedig a fizetés még nincs kész",
         "payment-before-managing-account": "Fizetés rögzítve, pedig a kezelő fiók még nincs "
         "hozzáadva",
+        "suggestion": "javaslat",
         "empty": "üres",
-        "not-a-domain": "nem domain név",
+        "not-a-domain": "nem domain név: hiányzik a pont és a végződés (pl. pelda.hu)",
+        "space": "szóköz van benne, domain névben pedig nem lehet",
         "idna": "nem megengedett karakter",
         "unknown-tld": "ismeretlen végződés",
         "public-suffix": "csak végződés, név nélkül",
@@ -141,8 +143,10 @@ _PARAM_TEXTS: Mapping[Locale, Mapping[str, str]] = {
         "email": "an e-mail address expected",
         "application-before-payment": "Domain application recorded before payment was done",
         "payment-before-managing-account": "Payment recorded before the managing account was added",
+        "suggestion": "suggestion",
         "empty": "empty",
-        "not-a-domain": "not a domain name",
+        "not-a-domain": "not a domain name: no dot and ending (e.g. example.hu)",
+        "space": "it holds a space, which a domain name cannot",
         "idna": "characters not allowed",
         "unknown-tld": "unknown top-level domain",
         "public-suffix": "only a suffix, no name",
@@ -357,6 +361,11 @@ class Texts:
     def invalid_domain(self) -> str:
         return VERDICTS[self.locale][Verdict.INVALID]
 
+    def invalid_reason(self, reason: str, suggestion: str | None = None) -> str:
+        """Why a typed name is not a domain, in words (`sheetsync domain check`)."""
+        params = {"reason": reason} | ({"suggestion": suggestion} if suggestion else {})
+        return self._params(params)["reason_text"]
+
     def moment(self, moment: datetime) -> str:
         if self.locale == "hu":
             return moment.strftime("%Y. %m. %d. %H:%M")
@@ -377,7 +386,11 @@ class Texts:
             out["doubt_text"] = self.doubt(params["doubt"], params.get("tld", "?"))
         for key in ("expected", "reason", "case"):
             if key in params:
-                out[f"{key}_text"] = words.get(params[key], params[key]).format_map(_Lenient(out))
+                template = words.get(params[key], params[key])
+                text = template.format_map(_Lenient(out))
+                if key == "reason" and "suggestion" in out and "{suggestion}" not in template:
+                    text += f" ({words['suggestion']}: {out['suggestion']})"
+                out[f"{key}_text"] = text
         return out
 
 

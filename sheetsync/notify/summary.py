@@ -2,7 +2,9 @@
 
 Domain alerts come first (a taken domain is the most urgent thing), then stage
 counts, then what changed since the last report. Slack's limits are kept: at most
-50 blocks, at most 3,000 characters a text; longer lists end in "+N more".
+50 blocks, at most 3,000 characters a text; longer lists end in "+N more". Text from
+the sheet goes through `notify.mrkdwn` (one visible line, no mention, cut before
+escaping), so a cell cannot add lines, notify anyone or break the layout.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sheetsync.core.snapshot import (
     ReportSnapshot,
 )
 from sheetsync.core.texts import Texts
+from sheetsync.notify.mrkdwn import clean, cut, escape, fit
 from sheetsync.notify.port import BLOCK_LIMIT, TEXT_LIMIT, Message
 
 MAX_LINES = 25  # per section: a summary, not a dump of the sheet
@@ -86,15 +89,6 @@ WORDS: Mapping[str, Mapping[str, str]] = {
 }
 
 
-def escape(text: str) -> str:
-    """Slack's three control characters; nothing else is entity-encoded."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 @dataclass(frozen=True)
 class Line:
     mrkdwn: str
@@ -115,19 +109,21 @@ class _Writer:
         self.tz = tz
 
     def w(self, key: str, **params: Any) -> str:
-        return self.words[key].format(**params)
+        """The words for `key`; text parameters (from the sheet) as one clean line each."""
+        safe = {k: clean(v) if isinstance(v, str) else v for k, v in params.items()}
+        return self.words[key].format(**safe)
 
     def at(self, moment: datetime) -> str:
         return self.texts.moment(moment.astimezone(self.tz))
 
     def client(self, c: ClientSnapshot, tail: str = "") -> Line:
-        name = _cut(c.client or self.w("noname"), NAME_MAX)
+        name = cut(clean(c.client or self.w("noname")), NAME_MAX)
         where = self.w("row", n=c.row)
         if c.url and len(c.url) <= URL_MAX:
             link = f"<{_url(c.url)}|{escape(name)}>"
         else:
             link = f"*{escape(name)}*"
-        tail = _cut(tail, MESSAGE_MAX)
+        tail = cut(clean(tail), MESSAGE_MAX)
         sep = " – " if tail else ""
         return Line(
             f"• {link} ({where}){sep}{escape(tail)}",
@@ -240,14 +236,14 @@ def _message(
     title: str, kind: str, intros: Sequence[str], sections: Sequence[Section], w: _Writer
 ) -> Message:
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _cut(escape(title), HEADER_MAX)}}
+        {"type": "header", "text": {"type": "plain_text", "text": fit(title, HEADER_MAX)}}
     ]
     plain = [title]
     if kind:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(kind)}]})
+        blocks.append(_context(fit(kind, TEXT_LIMIT)))
         plain.append(kind)
     for intro in intros:
-        blocks.append(_section(_cut(escape(intro), TEXT_LIMIT)))
+        blocks.append(_section(fit(intro, TEXT_LIMIT)))
         plain.append(_no_emoji(intro))
     for section in sections:
         if not section.lines and not section.always:
@@ -258,7 +254,7 @@ def _message(
     if len(blocks) > BLOCK_LIMIT:
         dropped = len(blocks) - BLOCK_LIMIT + 1
         blocks = [*blocks[: BLOCK_LIMIT - 1], _context(w.w("more", n=dropped))]
-    fallback = "\n".join(escape(p) for p in plain[:2])
+    fallback = fit("\n".join(plain[:2]), TEXT_LIMIT)
     return Message(text="\n\n".join(plain) + "\n", blocks=tuple(blocks), fallback=fallback)
 
 

@@ -1,10 +1,12 @@
 """Is the worker healthy? Judged from its recorded sync runs (pure).
 
-Unhealthy when the last `max_failed_syncs` syncs all failed, or when the last
+Unhealthy when the last `max_failed_syncs` syncs all failed, when the last
 successful sync is older than `max_sync_age_minutes` (counted from `up_since`, the
-process start, while there is none yet). A degraded sync (completed, with a run-level
-notice such as "domain checks unavailable") is a success for health, and is shown as
-`degraded`. `/healthz` and `sheetsync status` say the same thing from the same facts.
+process start, while there is none yet), or when the pass running now started more
+than `max_pass_minutes` ago (it is stuck: only the serving process knows, so only
+`/healthz` says it). A degraded sync (completed, with a run-level notice such as
+"domain checks unavailable") is a success for health, and is shown as `degraded`.
+`/healthz` and `sheetsync status` say the same thing from the same facts.
 """
 
 from __future__ import annotations
@@ -58,10 +60,12 @@ def assess(
     up_since: datetime | None = None,
     judge_age: bool = True,
     window_opened: datetime | None = None,
+    running_since: datetime | None = None,
 ) -> Health:
     """`runs` newest first. `judge_age` False (outside office hours) skips the age rule;
     `window_opened` (when today's office hours began) restarts the age count, so the
-    night's pause does not make the first minutes of the day unhealthy."""
+    night's pause does not make the first minutes of the day unhealthy.
+    `running_since`: when the pass running now began (None: none is running)."""
     streak = 0
     for run in runs:
         if run.outcome != FAILED:
@@ -91,6 +95,12 @@ def assess(
             f"{_minutes(now - reference)} since {since} (limit {_minutes(limit)}; "
             "[health] max_sync_age_minutes)"
         )
+    stuck = timedelta(minutes=settings.max_pass_minutes)
+    if running_since is not None and now - running_since > stuck:
+        reasons.append(
+            f"a sync pass has been running for {_span(now - running_since)} (limit "
+            f"{_span(stuck)}; [health] max_pass_minutes): it is stuck"
+        )
     return Health(
         healthy=not reasons,
         reasons=tuple(reasons),
@@ -107,6 +117,12 @@ def _minutes(delta: timedelta) -> str:
     if minutes < 120:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60} min"
+
+
+def _span(delta: timedelta) -> str:
+    """Seconds under two minutes, else as `_minutes`."""
+    seconds = delta.total_seconds()
+    return f"{seconds:.0f} s" if seconds < 120 else _minutes(delta)
 
 
 def _run_json(run: RunRecord) -> dict[str, Any]:

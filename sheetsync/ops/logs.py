@@ -34,6 +34,10 @@ QUIET_LIBRARIES = (
     "hpack",
     "h11",
 )
+# Held at ERROR: urllib3 logs each connection retry of google-auth's token requests as
+# a WARNING ("Retrying (Retry(total=2 …)) after connection broken by …"), many per
+# failed sync; sheetsync's own retry helper says the same once, in its words.
+NOISY_LIBRARIES = ("urllib3",)
 # Attributes every LogRecord has; anything else was passed with `extra=` and is a field.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -140,6 +144,8 @@ def configure(
     root.setLevel(numeric)
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
+    for name in NOISY_LIBRARIES:
+        logging.getLogger(name).setLevel(max(numeric, logging.ERROR))
     if root.handlers and not force and stream is None:
         return None
     handler = _StderrHandler(stream)

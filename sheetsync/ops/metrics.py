@@ -76,6 +76,13 @@ class Metrics:
             ["code"],
             registry=r,
         )
+        self.state_dropped = Counter(
+            "sheetsync_state_entries_dropped",
+            "Damaged state-store entries left out when read, by kind (the next sync "
+            "rebuilds them).",
+            ["entry"],
+            registry=r,
+        )
         self.last_success = Gauge(
             "sheetsync_last_success_timestamp_seconds",
             "Unix time the last successful sync finished (0: none yet in this process).",
@@ -95,6 +102,11 @@ class Metrics:
 
     def retry(self, service: str, action: str) -> None:
         self.api_retries.labels(service, action).inc()
+
+    # -- the state store ------------------------------------------------------------------
+
+    def state_damaged(self, kind: str, count: int) -> None:
+        self.state_dropped.labels(kind).inc(count)
 
     # -- sync passes ----------------------------------------------------------------------
 

@@ -18,12 +18,13 @@ from zoneinfo import ZoneInfo
 from sheetsync.clock import Clock
 from sheetsync.core.memory import WorkerState, advance, describe_error, failed, memory_of
 from sheetsync.core.result import SyncResult
-from sheetsync.core.snapshot import ReportSnapshot, diff, snapshot_of
+from sheetsync.core.snapshot import diff, read_report, snapshot_of
 from sheetsync.core.texts import Texts
 from sheetsync.domains.port import DomainChecker
 from sheetsync.errors import NotifierError, SheetsyncError
 from sheetsync.notify.port import Message, Notifier
 from sheetsync.notify.summary import failure_message, summary
+from sheetsync.redaction import redact
 from sheetsync.run.steady import LastPass, ReadOnce
 from sheetsync.run.sync import run_sync
 from sheetsync.settings import Settings
@@ -119,7 +120,7 @@ class Worker:
     ) -> tuple[PassOutcome, WorkerState]:
         """Tell the team what changed; the outcome and the state as finally saved."""
         current = snapshot_of(result)
-        previous = ReportSnapshot.from_json(before.last_report) if before.last_report else None
+        previous = read_report(before.last_report) if before.last_report else None
         now = result.finished_at
         digest = previous is not None and digest_due(before.last_digest_at, now, self.settings)
         changes = diff(previous, current) if previous else None
@@ -151,13 +152,16 @@ class Worker:
         return PassOutcome(result, None, message, True), reported
 
     def _failed(self, state: WorkerState, error: Exception, started: datetime) -> PassOutcome:
+        # What is kept, posted and shown of the error (the run record, `status`,
+        # /healthz, the Slack announcement) goes through the redaction log lines get.
         error_class, text = describe_error(error)
+        text = redact(text)
         if isinstance(error, SheetsyncError):
             log.error("sync failed: %s", text)
         else:  # no traceback text: a foreign error's message could quote a cell
             log.error("sync failed: %s at %s", text, _where(error))
         now = self.clock()
-        state = failed(state, error, now)
+        state = failed(state, error_class, text, now)
         run = RunRecord(started, now, "failed", error_class=error_class, error_message=text)
         self._save_quietly(state, run)
         failure = state.failure

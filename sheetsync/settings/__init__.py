@@ -49,7 +49,8 @@ from sheetsync.settings.sections import (  # re-exported: `settings` is where ca
     spreadsheet_key,
 )
 
-DEFAULT_CONFIG = Path("config/sheetsync.toml")
+LOCAL_CONFIG = Path("sheetsync.toml")  # where `sheetsync init` writes, looked for first
+DEFAULT_CONFIG = Path("config/sheetsync.toml")  # the demo's, in the repository
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("sheetsync_environ", default=None)
 CONFIG_ENV = "SHEETSYNC_CONFIG"
 # Documented un-nested names, each read as the nested setting it stands for.
@@ -129,11 +130,13 @@ class _MappingEnvSource(EnvSettingsSource):
 
 
 def config_path(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    """`--config`, else $SHEETSYNC_CONFIG, else ./sheetsync.toml when there is one (what
+    `sheetsync init` wrote), else config/sheetsync.toml."""
     if explicit:
         return Path(explicit)
     if env.get(CONFIG_ENV):
         return Path(env[CONFIG_ENV])
-    return DEFAULT_CONFIG
+    return LOCAL_CONFIG if LOCAL_CONFIG.is_file() else DEFAULT_CONFIG
 
 
 def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
@@ -143,7 +146,10 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(
-            [f"config file {path} not found (pass --config or set {CONFIG_ENV})"]
+            [
+                f"config file {path} not found (pass --config or set {CONFIG_ENV}; "
+                "`sheetsync init` writes one)"
+            ]
         ) from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ConfigError([f"cannot read {path}: {exc}"]) from exc
@@ -156,9 +162,35 @@ def _build(data: dict[str, Any], environ: Mapping[str, str], source: str) -> Set
     try:
         return Settings(**data)
     except ValidationError as exc:
-        raise ConfigError([_describe(err) for err in exc.errors()], source) from None
+        problems, variables = [], []
+        for err in exc.errors():
+            variable = _variable_for(err["loc"], environ)
+            variables.append(variable)
+            problems.append(_describe(err, variable))
+        if all(variables):
+            where = "the environment"
+        elif any(variables):
+            where = f"{source} and the environment"
+        else:
+            where = source
+        raise ConfigError(problems, where) from None
     finally:
         _ENVIRON.reset(token)
+
+
+def _variable_for(loc: tuple[int | str, ...], environ: Mapping[str, str]) -> str | None:
+    """The environment variable that set the setting at `loc` (or a section holding
+    it), as it is spelt in the environment; None when the file did."""
+    names = {key.upper(): key for key in environ}
+    for alias, name in ENV_ALIASES.items():
+        if alias in names and name not in names:
+            names[name] = names[alias]
+    parts = [str(part).upper() for part in loc]
+    for end in range(len(parts), 0, -1):
+        found = names.get("SHEETSYNC_" + "__".join(parts[:end]))
+        if found is not None:
+            return found
+    return None
 
 
 def _with_aliases(environ: Mapping[str, str]) -> Mapping[str, str]:
@@ -169,11 +201,13 @@ def _with_aliases(environ: Mapping[str, str]) -> Mapping[str, str]:
     return out
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def _describe(error: Mapping[str, Any], variable: str | None = None) -> str:
     where = ".".join(str(part) for part in error["loc"]) or "config"
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown setting (misspelt?)"
+    if variable is not None:  # named, never quoted: the value may be a secret
+        where += f" (from the environment variable {variable})"
     return f"{where}: {message}"
 
 
@@ -198,6 +232,7 @@ __all__ = [
     "CONFIG_ENV",
     "DEFAULT_CONFIG",
     "ENV_ALIASES",
+    "LOCAL_CONFIG",
     "SECRET_COLUMNS",
     "ColumnHeaders",
     "DomainSettings",

@@ -235,6 +235,13 @@ class ScheduleSettings(_Section):
     misfire_grace_seconds: int = Field(
         120, gt=0, description="A sync late by more than this (busy machine) is skipped."
     )
+    stop_grace_seconds: float = Field(
+        90,
+        gt=0,
+        le=3600,
+        description="On SIGTERM the running sync may finish within this; after it `serve` "
+        "exits 1 without it.",
+    )
 
     @field_validator("office_hours")
     @classmethod
@@ -298,7 +305,7 @@ class ServerSettings(_Section):
     """The health and metrics endpoint of `sheetsync serve` (see docs/operations.md)."""
 
     enabled: bool = Field(True, description="Serve /healthz and /metrics while `serve` runs.")
-    host: str = Field("0.0.0.0", description="Address to listen on (127.0.0.1: this host only).")
+    host: str = Field("127.0.0.1", description="Address to listen on (0.0.0.0: every interface).")
     port: int = Field(8080, ge=0, le=65535, description="TCP port; 0 picks a free one.")
 
 
@@ -313,6 +320,12 @@ class HealthSettings(_Section):
     )
     max_failed_syncs: int = Field(
         3, ge=1, description="Unhealthy when this many syncs in a row have failed."
+    )
+    max_pass_minutes: float = Field(
+        15,
+        gt=0,
+        description="Unhealthy while a sync pass has run longer than this (it is stuck); "
+        "judged by `serve`'s /healthz.",
     )
 
 

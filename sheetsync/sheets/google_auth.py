@@ -75,9 +75,14 @@ def service_account_key(path: Path, setting: str) -> GoogleCredentials:
         raise SheetAccessError(f"{where} is not a JSON key object")
     kind = info.get("type")
     if kind != "service_account":
+        what = (
+            f"holds {kind!r} credentials"
+            if isinstance(kind, str) and kind
+            else 'has no "type" field, so it is not a Google credentials file'
+        )
         raise SheetAccessError(
-            f"{where} holds {kind!r} credentials, not a service-account key: create a JSON key "
-            "for a service account (docs/google-sheets.md)"
+            f"{where} {what}, not a service-account key: create a JSON key for a service "
+            "account (IAM → Service accounts → Keys → Add key → JSON; docs/google-sheets.md)"
         )
     missing = [field for field in _REQUIRED if not info.get(field)]
     if missing:

@@ -41,6 +41,10 @@ def api_message(exc: APIError) -> str:
     return text[:300] or f"HTTP {status}"
 
 
+# The Transient reasons of `classify` that mean no network path to Google.
+_NETWORK = ("timed out", "connection failed", "token endpoint unreachable")
+
+
 def classify(exc: Exception) -> Transient | None:
     if isinstance(exc, APIError):
         status = status_of(exc)
@@ -65,9 +69,11 @@ def translate(exc: Exception, target: Target, action: str) -> SheetAccessError:
     account = target.account or "the service account"
     where = f"spreadsheet {target.spreadsheet}"
     if isinstance(exc, GaveUp):
+        network = exc.reason in _NETWORK
         return TransientSheetError(
             f"Google Sheets {action} of {where} failed: {exc}; nothing more was written, "
-            "the next sync retries"
+            "the next sync retries",
+            cause="unreachable" if network else "unavailable",
         )
     if isinstance(exc, APIError):
         status, message = status_of(exc), api_message(exc)
@@ -75,22 +81,26 @@ def translate(exc: Exception, target: Target, action: str) -> SheetAccessError:
             return SheetAccessError(
                 "the Google Sheets API is not enabled for the service account's project: "
                 "enable it in Google Cloud console → APIs & Services → Library → "
-                "Google Sheets API, then wait a few minutes"
+                "Google Sheets API, then wait a few minutes",
+                cause="api-disabled",
             )
         if status == 403:
             return SheetAccessError(
                 f"{account} was refused the {action} of {where}: "
-                f"share the sheet with {account} as Editor"
+                f"share the sheet with {account} as Editor",
+                cause="not-shared",
             )
         if status == 404:
             return SheetAccessError(
                 f"{where} not found: check sheet.spreadsheet (the key between /d/ and /edit "
-                "in the sheet's URL)"
+                "in the sheet's URL)",
+                cause="not-found",
             )
         if status == 401:
             return SheetAccessError(
                 f"Google did not accept the credentials of {account}: the key may be revoked; "
-                "create a new JSON key"
+                "create a new JSON key",
+                cause="bad-key",
             )
         return SheetAccessError(
             f"Google Sheets refused the {action} of {where} / {target.worksheet} "
@@ -99,7 +109,8 @@ def translate(exc: Exception, target: Target, action: str) -> SheetAccessError:
     if isinstance(exc, RefreshError):
         return SheetAccessError(
             f"Google refused an access token for {account} ({_oauth_error(exc)}): the key may "
-            "be deleted or disabled, or the clock of this machine wrong; create a new JSON key"
+            "be deleted or disabled, or the clock of this machine wrong; create a new JSON key",
+            cause="bad-key",
         )
     return SheetAccessError(f"Google Sheets {action} of {where} failed: {type(exc).__name__}")
 

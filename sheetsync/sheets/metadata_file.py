@@ -22,9 +22,12 @@ log = logging.getLogger(__name__)
 
 
 class FileMetadataCache(MetadataCache):
-    def __init__(self, path: Path) -> None:
+    """`writable` False (a dry run): read the file, never write it."""
+
+    def __init__(self, path: Path, *, writable: bool = True) -> None:
         super().__init__()
         self.path = Path(path)
+        self.writable = writable
         for key, book in _load(self.path).items():
             super().put(key, book)
 
@@ -43,6 +46,8 @@ class FileMetadataCache(MetadataCache):
             self._save()
 
     def _save(self) -> None:
+        if not self.writable:
+            return
         data = {key: asdict(book) for key, book in self._books.items()}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

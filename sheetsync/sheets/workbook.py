@@ -162,13 +162,15 @@ class WorkbookSheet:
             except (*_BROKEN, OSError) as exc:
                 # A save in progress leaves an empty file or a zip without its end.
                 if not (data[:2] in (b"", b"PK") and self._being_saved()):
-                    raise SheetAccessError(
-                        f"{self.path} is not a readable .xlsx workbook ({type(exc).__name__}); "
-                        "open it in Excel or LibreOffice and save it as .xlsx"
-                    ) from None
+                    raise SheetAccessError(_unreadable(self.path, data, exc)) from None
                 if attempt + 1 < READ_ATTEMPTS:
                     self._pause(READ_PAUSE_SECONDS)
                     data = self._load().data
+        if not data:
+            raise TransientSheetError(
+                f"{self.path} is empty (0 bytes), not an .xlsx workbook: if someone is saving "
+                "it right now, the next sync retries; otherwise restore it from a backup"
+            )
         raise TransientSheetError(
             f"{self.path.name} is being saved right now (the file is incomplete): "
             "try again in a moment; the next sync retries"
@@ -335,3 +337,21 @@ def _outcome(resolution: Resolution) -> WriteOutcome:
 def _deferred(plan: WritePlan, why: str) -> WriteOutcome:
     """Nothing written this pass, every planned row left for the next one."""
     return WriteOutcome(rows_skipped=tuple(w.row for w in plan.rows), note=why, deferred=True)
+
+
+def _unreadable(path: Path, data: bytes, error: Exception) -> str:
+    """Why the file cannot be read, in words rather than an exception's name."""
+    if not data:
+        return (
+            f"{path} is empty (0 bytes), not an .xlsx workbook: restore it from a backup "
+            "or save the sheet again as Excel Workbook (.xlsx)"
+        )
+    if not data.startswith(b"PK"):
+        return (
+            f"{path} is not a readable .xlsx workbook: it is not a zip file (an .xls, .csv "
+            "or .ods under the wrong name, or cut short?); save it as Excel Workbook (.xlsx)"
+        )
+    return (
+        f"{path} is not a readable .xlsx workbook ({type(error).__name__}); "
+        "open it in Excel or LibreOffice and save it as .xlsx"
+    )

@@ -4,8 +4,17 @@ Kept: sync runs, per client row its last status, first-seen times of facts,
 secret-cell fingerprints (keyed HMAC; the key lives in a 0600 file beside the
 database, never in it) and recent credential changes, the domain verdict cache
 (`state.verdicts`, in the same file), and the last report sent. A state is saved in
-one transaction. A missing store is created and a corrupt one set aside and rebuilt,
-each with a warning.
+one transaction.
+
+It fails safe (docs/operations.md): a missing store is created (0600) and an empty
+(0-byte) one started in place, each with a warning; a store SQLite finds damaged is
+set aside and rebuilt with a warning. A store it may not open or write (permissions,
+a read-only mode, a lock held too long) is an error naming the path, never taken for
+damage; a file that is not an SQLite database, or a database without sheetsync's
+tables, is refused and left alone; no file's mode is ever changed. A damaged entry
+(a bad time, status, report or failure) is dropped, logged once and counted
+(`on_damage`), never a reason to fail a pass. `read_only` (dry runs) opens an
+existing store without writing anything: no key, database, journal or lock file.
 """
 
 from __future__ import annotations
@@ -14,65 +23,52 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 import sqlite3
-import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
+from urllib.parse import quote
 
-from sheetsync.core.memory import Failure, RowMemory, WorkerState
-from sheetsync.core.plan import StatusCells
+from sheetsync.core.memory import RowMemory, WorkerState
 from sheetsync.core.rows import Fingerprinter, hmac_fingerprinter
 from sheetsync.errors import StateError
+from sheetsync.state import entries
+from sheetsync.state.entries import Damage
+from sheetsync.state.key import load_or_create_key, read_key
 from sheetsync.state.port import RunRecord
+from sheetsync.state.schema import ROW_TABLES, prepare
 from sheetsync.state.verdicts import SqliteVerdictCache
 
 log = logging.getLogger(__name__)
 
-# Each entry migrates from version i to i + 1; PRAGMA user_version holds the version.
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        started_at TEXT NOT NULL, finished_at TEXT NOT NULL, outcome TEXT NOT NULL,
-        rows INTEGER NOT NULL DEFAULT 0, cells_written INTEGER NOT NULL DEFAULT 0,
-        counts TEXT NOT NULL DEFAULT '{}', error_class TEXT, error_message TEXT);
-    CREATE TABLE client_rows (key TEXT PRIMARY KEY, row INTEGER NOT NULL, status TEXT);
-    CREATE TABLE first_seen (
-        key TEXT NOT NULL, fact TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (key, fact));
-    CREATE TABLE fingerprints (
-        key TEXT NOT NULL, column_key TEXT NOT NULL, fingerprint TEXT NOT NULL,
-        PRIMARY KEY (key, column_key));
-    CREATE TABLE credential_changes (
-        key TEXT NOT NULL, column_key TEXT NOT NULL, detected_at TEXT NOT NULL,
-        PRIMARY KEY (key, column_key));
-    CREATE TABLE domain_verdicts (
-        ascii TEXT PRIMARY KEY, verdict TEXT NOT NULL, source TEXT NOT NULL,
-        checked_at TEXT, reason TEXT, details TEXT NOT NULL DEFAULT '{}',
-        expires_at TEXT NOT NULL);
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 KEEP_RUNS = 5000
 _KEY_CHECK = b"sheetsync fingerprint key check"
-
-
-_ROW_TABLES = ("client_rows", "first_seen", "fingerprints", "credential_changes")
+DamageObserver = Callable[[str, int], None]  # (kind of entry, how many) dropped
 
 
 class SqliteStateStore:
-    def __init__(self, path: Path, key_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        key_path: Path | None = None,
+        *,
+        read_only: bool = False,
+        on_damage: DamageObserver | None = None,
+        busy_timeout: float = 30,
+    ) -> None:
         self.path = Path(path)
         self.key_path = key_path or self.path.with_name(self.path.name + ".key")
-        self._key = _load_or_create_key(self.key_path)
+        self.read_only = read_only
+        self.on_damage = on_damage
+        self._busy_timeout = busy_timeout
+        self._key: bytes | None = None  # made once the store is known usable (`_secret`)
         self._checked = False
+        self._unusable = False  # read-only and damaged: load as empty, never set aside
         # The state as the database holds it after our last load or save (read-only
         # mappings throughout), and the generation token it was stored under. A save
         # writes only what differs from it; a load returns it as long as the database
@@ -80,10 +76,13 @@ class SqliteStateStore:
         # new random token in its transaction, so a rebuilt database cannot match).
         self._held: WorkerState | None = None
         self._generation: str | None = None
+        # The database holds more than `_held` (fingerprints of another key, damaged
+        # entries): the next save rewrites everything.
+        self._stale = False
 
     @property
     def fingerprint(self) -> Fingerprinter:
-        return hmac_fingerprinter(self._key)
+        return hmac_fingerprinter(self._secret())
 
     @property
     def lock_path(self) -> Path:
@@ -100,15 +99,29 @@ class SqliteStateStore:
             return self._load()
 
     def save(self, state: WorkerState, run: RunRecord | None = None) -> None:
+        if self.read_only:
+            raise StateError(f"the state store {self.path} was opened read-only (a dry run)")
         held, self._held = self._held, None  # unsure what the database holds until committed
         generation = secrets.token_hex(8)
         try:
-            kept = self._save(state, run, held, generation)
+            kept = self._save(state, run, None if self._stale else held, generation)
         except sqlite3.Error as exc:
             raise StateError(f"cannot save the state store {self.path}: {exc}") from None
-        self._held, self._generation = kept, generation
+        self._held, self._generation, self._stale = kept, generation, False
+
+    def usable(self) -> bool:
+        """False for a read-only store with nothing in it to read (damaged, empty)."""
+        self._check()
+        return not self._unusable
+
+    def dropped(self, kind: str, count: int) -> None:
+        """Damaged entries of `kind` left out of what was read (the verdict cache's too)."""
+        if self.on_damage is not None:
+            self.on_damage(kind, count)
 
     def _load(self) -> WorkerState:
+        if not self.usable():
+            return WorkerState()
         with self.connect() as db:
             generation = _generation(db)
             if self._held is not None and _same(generation, self._generation):
@@ -116,16 +129,28 @@ class SqliteStateStore:
             self._held = None
             db.execute("BEGIN")  # one consistent read
             try:
-                state, same_key = self._read(db)
+                state, clean = self._read(db)
             finally:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
-        # Discarded fingerprints are still in the database: the next save rewrites all.
-        self._held = state if same_key else None
-        self._generation = generation
+        self._held, self._generation = state, generation
+        self._stale = not clean  # what was discarded or dropped is still in the database
         return state
 
     def _read(self, db: sqlite3.Connection) -> tuple[WorkerState, bool]:
+        damage = Damage()
+        state, same_key = self._decode(db, damage)
+        if damage:
+            log.warning(
+                "state store %s: dropped damaged entries (%s); the next sync rebuilds them",
+                self.path,
+                damage.describe(),
+            )
+            for kind, count in damage.counts.items():
+                self.dropped(kind, count)
+        return state, same_key and not damage
+
+    def _decode(self, db: sqlite3.Connection, damage: Damage) -> tuple[WorkerState, bool]:
         meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
         same_key = meta.get("key_check", self._key_check()) == self._key_check()
         if not same_key:
@@ -135,7 +160,7 @@ class SqliteStateStore:
                 self.key_path,
             )
         rows = {
-            key: (row, _status(status))
+            key: (row, entries.status(status, damage))
             for key, row, status in db.execute("SELECT key, row, status FROM client_rows")
         }
         facts = _grouped(db.execute("SELECT key, fact, at FROM first_seen"))
@@ -148,20 +173,18 @@ class SqliteStateStore:
             key: RowMemory(
                 row=row,
                 status=status,
-                first_seen=_read_only({f: _time(at) for f, at in facts.get(key, none).items()}),
+                first_seen=_times(facts.get(key, none), "first_seen", damage),
                 fingerprints=_read_only(prints.get(key, {}) if same_key else {}),
-                credential_changes=_read_only(
-                    {c: _time(at) for c, at in changes.get(key, none).items()}
-                ),
+                credential_changes=_times(changes.get(key, none), "credential_change", damage),
             )
             for key, (row, status) in rows.items()
         }
         state = WorkerState(
             rows=MappingProxyType(loaded),
-            last_report=meta.get("last_report"),
-            last_report_at=_maybe_time(meta.get("last_report_at")),
-            last_digest_at=_maybe_time(meta.get("last_digest_at")),
-            failure=_failure(meta.get("failure")),
+            last_report=entries.last_report(meta.get("last_report"), damage),
+            last_report_at=entries.maybe_moment(meta.get("last_report_at"), "meta", damage),
+            last_digest_at=entries.maybe_moment(meta.get("last_digest_at"), "meta", damage),
+            failure=entries.failure(meta.get("failure"), damage),
         )
         return state, same_key
 
@@ -176,7 +199,7 @@ class SqliteStateStore:
                 held = None  # saved by someone else since (or unknown): write everything
             stored = held.rows if held is not None else None
             if stored is None:
-                for table in _ROW_TABLES:
+                for table in ROW_TABLES:
                     db.execute(f"DELETE FROM {table}")  # fixed table names
                 changed = list(state.rows)
             else:
@@ -188,12 +211,12 @@ class SqliteStateStore:
                     else:
                         changed.append(key)
                 gone = [(key,) for key in stored.keys() - state.rows.keys()]
-                for table in _ROW_TABLES:
+                for table in ROW_TABLES:
                     db.executemany(f"DELETE FROM {table} WHERE key = ?", gone)
                     db.executemany(f"DELETE FROM {table} WHERE key = ?", [(k,) for k in changed])
             for key in changed:
                 memory = state.rows[key]
-                status = _status_json(memory.status)
+                status = entries.status_json(memory.status)
                 db.execute("INSERT INTO client_rows VALUES (?, ?, ?)", (key, memory.row, status))
                 db.executemany(
                     "INSERT INTO first_seen VALUES (?, ?, ?)",
@@ -223,17 +246,23 @@ class SqliteStateStore:
         return replace(state, rows=MappingProxyType(kept))
 
     def runs(self, limit: int = 100) -> list[RunRecord]:
-        """The latest runs, newest first."""
+        """The latest runs, newest first (a damaged record is left out)."""
+        if not self.usable():
+            return []
+        damage = Damage()
         with self.connect() as db:
             cursor = db.execute(
                 "SELECT started_at, finished_at, outcome, rows, cells_written, counts, "
                 "error_class, error_message FROM runs ORDER BY id DESC LIMIT ?",
                 (limit,),
             )
-            return [
-                RunRecord(_time(s), _time(f), o, r, c, json.loads(n), ec, em)
-                for s, f, o, r, c, n, ec, em in cursor
-            ]
+            found = [entries.run(row, damage) for row in cursor]
+        if damage:
+            log.warning(
+                "state store %s: skipped damaged run records (%s)", self.path, damage.describe()
+            )
+            self.dropped("run", damage.counts["run"])
+        return [run for run in found if run is not None]
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -243,66 +272,40 @@ class SqliteStateStore:
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection to a usable store: created, migrated, or rebuilt if corrupt."""
-        if not self._checked:
-            self._open_checked()
-            self._checked = True
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        """A connection to a usable store: created, migrated, or rebuilt if damaged."""
+        self._check()
+        try:
+            db = self._connection()
+        except sqlite3.Error as exc:
+            raise StateError(f"cannot open the state store {self.path}: {exc}") from None
         try:
             yield db
         finally:
             db.close()
 
-    def _open_checked(self) -> None:
-        self._held = None  # a (re)built database holds nothing we remember
-        if not self.path.exists():
-            log.warning("state store %s not found: starting a new one (no memory yet)", self.path)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            aside = self.path.with_name(
-                f"{self.path.name}.corrupt-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-            )
-            log.warning(
-                "state store %s is unreadable (%s): moved to %s and rebuilt; first-seen times "
-                "and fingerprints start anew",
-                self.path,
-                exc,
-                aside.name,
-            )
-            os.replace(self.path, aside)
-            for suffix in ("-wal", "-shm", "-journal"):
-                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
-            self._migrate()
+    def _check(self) -> None:
+        if not self._checked:
+            self._held = None  # a (re)built database holds nothing we remember
+            self._unusable = not prepare(self.path, self._connection, read_only=self.read_only)
+            self._checked = True
 
-    def _migrate(self) -> None:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("integrity check failed")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StateError(
-                    f"state store {self.path} has schema {version}, newer than this sheetsync "
-                    f"knows ({SCHEMA_VERSION}): upgrade sheetsync or point [state] path elsewhere"
-                )
-            for number in range(version, SCHEMA_VERSION):
-                # One transaction per step, inside the script: executescript would commit
-                # a transaction opened outside it.
-                script = f"BEGIN IMMEDIATE;{MIGRATIONS[number]};PRAGMA user_version = {number + 1};"
-                try:
-                    db.executescript(script + "COMMIT;")
-                except BaseException:
-                    if db.in_transaction:
-                        db.execute("ROLLBACK")
-                    raise
-            os.chmod(self.path, 0o600)  # it holds client names and fingerprints
-        finally:
-            db.close()
+    def _connection(self) -> sqlite3.Connection:
+        if self.read_only:  # no journal, no schema change, nothing created
+            uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
+            return sqlite3.connect(uri, uri=True, timeout=self._busy_timeout, isolation_level=None)
+        return sqlite3.connect(self.path, timeout=self._busy_timeout, isolation_level=None)
+
+    def _secret(self) -> bytes:
+        """The fingerprint key, read (or made) only beside a store sheetsync may use: a
+        refused file gets no key file next to it."""
+        if self._key is None:
+            self._check()
+            read = read_key if self.read_only else load_or_create_key
+            self._key = read(self.key_path)
+        return self._key
 
     def _key_check(self) -> str:
-        return hmac.new(self._key, _KEY_CHECK, hashlib.sha256).hexdigest()[:16]
+        return hmac.new(self._secret(), _KEY_CHECK, hashlib.sha256).hexdigest()[:16]
 
 
 @contextmanager
@@ -337,40 +340,6 @@ def _insert_run(db: sqlite3.Connection, run: RunRecord) -> None:
     db.execute("DELETE FROM runs WHERE id <= (SELECT MAX(id) FROM runs) - ?", (KEEP_RUNS,))
 
 
-def _load_or_create_key(path: Path) -> bytes:
-    """The per-install fingerprint key: 32 random bytes, hex, in a file only the owner
-    can read. Kept outside the database so a copy of the database alone cannot be used
-    to test guessed passwords against the fingerprints."""
-    try:
-        text = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        text = secrets.token_hex(32)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            return _load_or_create_key(path)
-        except OSError as exc:
-            raise StateError(
-                f"cannot create the fingerprint key {path} ({exc.strerror}): give the user "
-                f"running sheetsync write access to {path.parent}, or set [state] path"
-            ) from None
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(text + "\n")
-        log.warning("created the fingerprint key %s (keep it with the state store)", path)
-    except OSError as exc:
-        raise StateError(f"cannot read the fingerprint key {path}: {exc.strerror}") from None
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        raise StateError(f"the fingerprint key {path} is damaged (expected hex)") from None
-    if len(key) < 16:
-        raise StateError(f"the fingerprint key {path} is too short")
-    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("the fingerprint key %s is readable by others: chmod 600 it", path)
-    return key
-
-
 def _grouped(cursor: Iterator[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for key, name, value in cursor:
@@ -393,9 +362,9 @@ def _meta(state: WorkerState) -> dict[str, str | None]:
     """The `meta` rows a state is stored as (besides the key check and generation)."""
     return {
         "last_report": state.last_report,
-        "last_report_at": _iso(state.last_report_at),
-        "last_digest_at": _iso(state.last_digest_at),
-        "failure": _failure_json(state.failure),
+        "last_report_at": entries.iso(state.last_report_at),
+        "last_digest_at": entries.iso(state.last_digest_at),
+        "failure": entries.failure_json(state.failure),
     }
 
 
@@ -408,6 +377,18 @@ def _read_only(mapping: dict[_K, _V]) -> Mapping[_K, _V]:
     return MappingProxyType(mapping)
 
 
+def _times(stored: Mapping[str, str], kind: str, damage: Damage) -> Mapping[str, datetime]:
+    """Name → time, leaving out the times that do not read back."""
+    try:  # the common case, whole, at the cost of the parsing alone
+        read = {name: datetime.fromisoformat(at) for name, at in stored.items()}
+        if all(at.tzinfo is not None for at in read.values()):
+            return _read_only(read)
+    except (TypeError, ValueError):
+        pass
+    checked = {name: entries.moment(at, kind, damage) for name, at in stored.items()}
+    return _read_only({name: at for name, at in checked.items() if at is not None})
+
+
 def _frozen(memory: RowMemory) -> RowMemory:
     """A copy of `memory` that neither its maker nor a later caller can change."""
     return RowMemory(
@@ -417,48 +398,6 @@ def _frozen(memory: RowMemory) -> RowMemory:
         fingerprints=_read_only(dict(memory.fingerprints)),
         credential_changes=_read_only(dict(memory.credential_changes)),
     )
-
-
-def _status_json(status: StatusCells | None) -> str | None:
-    return json.dumps(asdict(status), ensure_ascii=False) if status else None
-
-
-def _status(text: str | None) -> StatusCells | None:
-    return StatusCells(**json.loads(text)) if text else None
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _maybe_time(text: str | None) -> datetime | None:
-    return _time(text) if text else None
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def _failure(text: str | None) -> Failure | None:
-    if not text:
-        return None
-    data = json.loads(text)
-    return Failure(
-        data["error_class"],
-        data["message"],
-        _time(data["since"]),
-        data["announced"],
-        _maybe_time(data.get("recovered_at")),
-    )
-
-
-def _failure_json(failure: Failure | None) -> str | None:
-    if failure is None:
-        return None
-    data = asdict(failure)
-    data["since"] = failure.since.isoformat()
-    data["recovered_at"] = _iso(failure.recovered_at)
-    return json.dumps(data, ensure_ascii=False)
 
 
 __all__: Sequence[str] = ["SqliteStateStore"]

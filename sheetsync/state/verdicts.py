@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
@@ -14,6 +15,8 @@ from sheetsync.core.model import DomainVerdict, Verdict
 from sheetsync.domains.port import CachedVerdict
 from sheetsync.errors import StateError
 
+log = logging.getLogger(__name__)
+
 # ascii, verdict, source, checked_at, reason, details, expires_at
 _VerdictRow = tuple[str, str, str, str | None, str | None, str, str]
 
@@ -24,6 +27,13 @@ class Database(Protocol):
     @property
     def path(self) -> Path: ...
 
+    @property
+    def read_only(self) -> bool: ...
+
+    def usable(self) -> bool: ...
+
+    def dropped(self, kind: str, count: int) -> None: ...
+
     def connect(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
@@ -33,7 +43,9 @@ class SqliteVerdictCache:
     """The `VerdictCache` port on the state store's `domain_verdicts` table: one
     connection per call, whatever the number of names.
 
-    Every call reads the table, so another process's write is seen."""
+    Every call reads the table, so another process's write is seen. A damaged entry
+    is not an answer (the name is asked again); a read-only store (a dry run) keeps
+    no new verdict."""
 
     def __init__(self, store: Database, names_per_query: int = 500) -> None:
         self._store = store
@@ -41,7 +53,7 @@ class SqliteVerdictCache:
 
     def get_many(self, ascii_names: Iterable[str], now: datetime) -> dict[str, DomainVerdict]:
         names = list(dict.fromkeys(ascii_names))
-        if not names:
+        if not names or not self._store.usable():
             return {}
         rows: list[_VerdictRow] = []
         try:
@@ -51,9 +63,24 @@ class SqliteVerdictCache:
                     rows += db.execute(_select_verdicts(len(chunk)), chunk)
         except sqlite3.Error as exc:
             raise StateError(f"cannot read the state store {self._store.path}: {exc}") from None
-        return {row[0]: _verdict(row) for row in rows if now < datetime.fromisoformat(row[6])}
+        found, damaged = {}, 0
+        for row in rows:
+            try:
+                fresh = now < datetime.fromisoformat(row[6])
+                if fresh:
+                    found[row[0]] = _verdict(row)
+            except (ValueError, TypeError, KeyError):
+                damaged += 1
+        if damaged:
+            log.warning(
+                "state store %s: %d damaged domain verdicts ignored", self._store.path, damaged
+            )
+            self._store.dropped("verdict", damaged)
+        return found
 
     def put_many(self, verdicts: Iterable[CachedVerdict], now: datetime) -> None:
+        if self._store.read_only:
+            return
         rows = [
             (
                 name,
@@ -92,4 +119,7 @@ def _select_verdicts(count: int) -> str:
 def _verdict(row: _VerdictRow) -> DomainVerdict:
     _, verdict, source, checked_at, reason, details, _ = row
     checked = datetime.fromisoformat(checked_at) if checked_at else None
-    return DomainVerdict(Verdict(verdict), source, checked, reason, json.loads(details))
+    extra = json.loads(details)
+    if not isinstance(extra, dict) or (checked is not None and checked.tzinfo is None):
+        raise ValueError("details")
+    return DomainVerdict(Verdict(verdict), source, checked, reason, extra)

@@ -23,7 +23,10 @@ from sheetsync.state.port import RunRecord
 from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock
 from tests.support.builders import BUD, DONE, client, sheet_rows
+from tests.support.google_fake import GET_META, KEY, FakeSheetsApi, api, write_key_file
 from tests.support.workbooks import read_workbook, write_config, write_workbook
+
+__all__ = ["api"]
 
 WEBHOOK = "https://hooks.slack.com/services/T0000/B0000/facadetestsecret"
 MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=BUD)
@@ -72,6 +75,47 @@ def test_a_dry_run_without_a_state_store_writes_and_reports_nothing(tmp_path: Pa
     assert outcome.result is not None and outcome.result.cells_planned > 0
     assert outcome.message is None and printed.getvalue() == ""
     assert files(tmp_path) == before
+
+
+def test_a_dry_run_writes_nothing_anywhere_with_a_state_store_configured(tmp_path: Path) -> None:
+    """No state store, key, lock or journal is created, and an existing one is only read
+    (its memory is used: the first-seen time of the unpaid card is the stored one)."""
+    app = app_for(tmp_path, '[state]\npath = "var/state.sqlite"\n')
+    before = files(tmp_path)
+    outcome = app.sync_once(dry_run=True)
+    assert outcome.result is not None and outcome.result.cells_planned > 0
+    assert files(tmp_path) == before and not (tmp_path / "var").exists()
+
+    Application(app.settings).sync_once(printed=io.StringIO())  # a real sync: the store
+    stored = SqliteStateStore(tmp_path / "var" / "state.sqlite").load()
+    before = files(tmp_path)
+    outcome = Application(app.settings).sync_once(dry_run=True)
+    assert outcome.result is not None and outcome.message is None
+    assert files(tmp_path) == before
+    assert SqliteStateStore(tmp_path / "var" / "state.sqlite").load() == stored
+
+
+def test_a_google_dry_run_keeps_no_sheet_metadata_file(api: FakeSheetsApi, tmp_path: Path) -> None:
+    api.add_worksheet("Ügyfelek", sheet_rows(DONE, CARD_UNPAID))
+    key = write_key_file(tmp_path / "key.json")
+    config = tmp_path / "sheetsync.toml"
+    config.write_text(
+        f'[sheet]\nbackend = "google"\nspreadsheet = "{KEY}"\ncredentials_file = "{key.name}"\n'
+        '[domains]\nchecker = "offline"\n[state]\npath = "var/state.sqlite"\n',
+        encoding="utf-8",
+    )
+    before = files(tmp_path)
+    outcome = Application(load_settings(config, {})).sync_once(dry_run=True)
+    assert outcome.result is not None and api.count(GET_META) == 1
+    assert files(tmp_path) == before, "no state store, key, lock or .sheets.json"
+
+
+def test_status_and_the_report_preview_create_no_file(tmp_path: Path) -> None:
+    app = app_for(tmp_path, '[state]\npath = "var/state.sqlite"\n')
+    before = files(tmp_path)
+    assert not app.health().healthy
+    assert "Első jelentés" in app.preview_summary(changes_only=True).text
+    assert files(tmp_path) == before and not (tmp_path / "var").exists()
 
 
 @respx.mock

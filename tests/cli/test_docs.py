@@ -113,3 +113,18 @@ def test_every_relative_link_in_the_readme_and_docs_resolves() -> None:
         for target in re.findall(r"\]\(([^)#]+\.(?:md|toml|yaml))(?:#[^)]*)?\)", text):
             if "://" not in target:
                 assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
+
+
+def _exit_code_table(text: str) -> str:
+    start = text.index("<!-- exit-codes:")
+    table = text[text.index("\n", start) + 1 :]
+    return table[: table.index("\n\n")]
+
+
+def test_the_exit_code_table_is_the_same_in_the_readme_and_operations_and_names_every_command() -> (
+    None
+):
+    readme = _exit_code_table(README)
+    assert readme == _exit_code_table(OPERATIONS)
+    named = {line.split("`")[1].split()[0] for line in readme.splitlines()[2:]}
+    assert named == set(cli.commands), "one row per command"

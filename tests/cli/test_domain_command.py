@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
 
 from sheetsync.app.wiring import domain_checker
 from sheetsync.cli.main import cli
+from sheetsync.cli.render import render_checks
+from sheetsync.core.model import Verdict
+from sheetsync.core.texts import Texts
 from sheetsync.domains.checker import LiveDomainChecker
+from sheetsync.domains.lookup import NameCheck
 from sheetsync.errors import ConfigError
 from sheetsync.settings import load_settings
 from tests.support.domain_servers import LoopbackRdap, LoopbackWhois, whois_text
@@ -170,3 +176,41 @@ def test_with_a_state_store_a_second_check_answers_from_its_verdict_cache(tmp_pa
     assert sorted(asked[:2]) == ["/domain/nic.cz", "/domain/szabad.cz"]
     assert asked[2:] == ["/domain/masik.cz"]  # only the new name went to the registry
     assert json.loads(second[1])[:2] == json.loads(first[1])  # same verdicts, same times
+
+
+def test_an_invalid_name_is_told_in_words_with_its_suggestion(tmp_path: Path) -> None:
+    code, out = run(
+        "domain", "check", "--configured", "--config", str(write_config(tmp_path)),
+        "--format", "json", "bad_name", "gal optika.hu",
+    )  # fmt: skip
+    assert code == 0
+    bad, spaced = json.loads(out)
+    assert (bad["verdict"], bad["reason"]) == ("invalid", "not-a-domain")  # stable keys
+    assert (spaced["reason"], spaced["details"]) == ("space", {"suggestion": "galoptika.hu"})
+
+    code, out = run("domain", "check", "--configured", "--config", str(write_config(tmp_path)),
+                    "bad_name", "gal optika.hu")  # fmt: skip
+    assert "not-a-domain" not in out
+    assert "nem domain név: hiányzik a pont és a végződés" in out
+    assert "szóköz van benne, domain névben pedig nem lehet (javaslat: galoptika.hu)" in out
+
+
+LONG = "kovacspekseg-es-tarsa-kereskedelmi-es-szolgaltato-bt.hu"
+
+
+@pytest.mark.parametrize("width", [60, 80, 200])
+def test_a_domain_name_is_never_cut_whatever_the_terminal_width(width: int) -> None:
+    checks = [
+        NameCheck(LONG, Verdict.REGISTERED, "whois", LONG, LONG, "registration record found",
+                  {"registrar": "Valami Regisztrátor Kft.", "created": "2000.03.25"}),
+        NameCheck("gal optika.hu", Verdict.INVALID, "sheetsync", reason="space",
+                  details={"suggestion": "galoptika.hu"}),
+    ]  # fmt: skip
+    out = io.StringIO()
+    render_checks(checks, Texts("en"), Console(file=out, width=width))
+    text = out.getvalue()
+    assert any(LONG in line for line in text.splitlines()), text
+    words = " ".join(text.split())
+    assert "gal optika.hu" in text and "…" not in text
+    assert "(suggestion: galoptika.hu)" in words and "registrar: Valami" in words
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= width

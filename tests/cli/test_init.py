@@ -1,5 +1,5 @@
-"""`sheetsync init`: the written config loads, nothing is overwritten without --force, and on
-a terminal it asks only for what the flags left open."""
+"""`sheetsync init`: the written config loads, nothing is overwritten without --force, on
+a terminal it asks only for what the flags left open, and it says what to do next."""
 
 from __future__ import annotations
 
@@ -11,22 +11,22 @@ from click.testing import CliRunner, Result
 from sheetsync.cli.init import DEFAULT_CONFIG as INIT_DEFAULT
 from sheetsync.cli.main import cli
 from sheetsync.cli.starter import Answers, render_config
-from sheetsync.settings import DEFAULT_CONFIG, load_settings
+from sheetsync.settings import LOCAL_CONFIG, config_path, load_settings
 
 URL = "https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789/edit#gid=42"
 
 
 def init(tmp_path: Path, *args: str, input: str | None = None) -> Result:
-    config, env = tmp_path / "config" / "sheetsync.toml", tmp_path / ".env.example"
-    return CliRunner().invoke(
-        cli, ["init", "--config", str(config), "--env-example", str(env), *args], input=input
-    )
+    config = tmp_path / "config" / "sheetsync.toml"
+    return CliRunner().invoke(cli, ["init", "--config", str(config), *args], input=input)
 
 
 def test_a_workbook_config_from_flags_loads_and_points_at_the_workbook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "ugyfelek.xlsx").write_bytes(b"")
     result = init(
         tmp_path, "--backend", "workbook", "--workbook", "data/ugyfelek.xlsx", "--no-input"
     )
@@ -36,12 +36,16 @@ def test_a_workbook_config_from_flags_loads_and_points_at_the_workbook(
     assert settings.sheet.path == tmp_path / "config" / ".." / "data" / "ugyfelek.xlsx"
     assert settings.state.path == tmp_path / "config" / "state.sqlite"
     assert settings.slack.webhook_url is None
-    env = (tmp_path / ".env.example").read_text(encoding="utf-8")
-    assert "# SHEETSYNC_SLACK_WEBHOOK_URL=" in env and "SHEETSYNC_CONFIG=" in env
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config", "data"], "no .env example"
+    assert f"next: sheetsync doctor --config {tmp_path / 'config' / 'sheetsync.toml'}" in (
+        result.output
+    )
+    assert "does not exist" not in result.output
 
 
 def test_a_google_config_from_flags_loads_with_the_key_and_gid_of_the_url(tmp_path: Path) -> None:
     key = tmp_path / "sa.json"
+    key.write_text("{}", encoding="utf-8")
     result = init(
         tmp_path,
         "--backend=google",
@@ -57,8 +61,19 @@ def test_a_google_config_from_flags_loads_with_the_key_and_gid_of_the_url(tmp_pa
     assert settings.sheet.worksheet_gid == 42
     assert settings.sheet.credentials_file == key and settings.locale == "en"
     assert settings.slack.digest_time == "08:30"
-    env = (tmp_path / ".env.example").read_text(encoding="utf-8")
-    assert "\nSHEETSYNC_SLACK_WEBHOOK_URL=" in env
+    assert "SHEETSYNC_SLACK_WEBHOOK_URL" in result.output and "webhook_url_file" in result.output
+
+
+def test_paths_that_do_not_exist_are_named_but_the_config_is_written(tmp_path: Path) -> None:
+    """A key file may be a container path (/run/secrets/…), a workbook may come later:
+    a note on stderr, not a refusal."""
+    key = tmp_path / "nincs" / "sa.json"
+    result = init(tmp_path, "--backend=google", f"--spreadsheet={URL}",
+                  f"--credentials-file={key}", "--no-input")  # fmt: skip
+    assert result.exit_code == 0
+    assert f"note: the key file {key} does not exist (yet)" in result.output
+    book = init(tmp_path, "--force", "--workbook", "hianyzo.xlsx", "--no-input")
+    assert book.exit_code == 0 and "the workbook hianyzo.xlsx does not exist (yet)" in book.output
 
 
 def test_without_input_a_missing_required_flag_is_a_usage_error(tmp_path: Path) -> None:
@@ -67,14 +82,13 @@ def test_without_input_a_missing_required_flag_is_a_usage_error(tmp_path: Path) 
     assert not (tmp_path / "config").exists()
 
 
-def test_existing_files_are_kept_unless_forced(tmp_path: Path) -> None:
+def test_an_existing_file_is_kept_unless_forced(tmp_path: Path) -> None:
     config = tmp_path / "config" / "sheetsync.toml"
     config.parent.mkdir()
     config.write_text("# mine\n", encoding="utf-8")
     refused = init(tmp_path, "--workbook", "x.xlsx", "--no-input")
     assert refused.exit_code == 2 and "--force" in refused.output
     assert config.read_text(encoding="utf-8") == "# mine\n"
-    assert not (tmp_path / ".env.example").exists(), "all or nothing"
     forced = init(tmp_path, "--workbook", "x.xlsx", "--no-input", "--force")
     assert forced.exit_code == 0 and "backend = " in config.read_text(encoding="utf-8")
 
@@ -106,9 +120,20 @@ def test_odd_characters_in_answers_still_make_valid_toml(tmp_path: Path, backend
         assert settings.sheet.credentials_file == tmp_path / odd
 
 
-def test_init_defaults_to_the_config_file_the_other_commands_read() -> None:
-    """`init` keeps its own copy of the default path (importing the settings model would
-    slow every `sheetsync --help`): the two must not drift apart."""
-    assert INIT_DEFAULT == DEFAULT_CONFIG
+def test_init_writes_where_the_other_commands_look_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`init` keeps its own copy of the path (importing the settings model would slow
+    every `sheetsync --help`): the two must not drift apart, and what it writes in the
+    current folder is what a command run there reads, before the demo's config."""
+    assert INIT_DEFAULT == LOCAL_CONFIG
     option = next(p for p in cli.commands["init"].params if p.name == "config")
-    assert option.default == DEFAULT_CONFIG
+    assert option.default == LOCAL_CONFIG
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "sheetsync.toml").write_text("# the demo\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["init", "--workbook", "ugyfelek.xlsx", "--no-input"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "config" / "sheetsync.toml").read_text(encoding="utf-8") == "# the demo\n"
+    assert config_path(None, {}) == LOCAL_CONFIG and LOCAL_CONFIG.is_file()
+    assert "next: sheetsync doctor\n" in result.output

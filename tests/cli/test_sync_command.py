@@ -96,7 +96,25 @@ def test_unreadable_workbook_exits_1(tmp_path: Path, capsys: pytest.CaptureFixtu
     book = tmp_path / "ugyfelek.xlsx"
     book.write_text("not a zip")
     assert main(["sync", "--config", str(write_config(tmp_path, book))]) == 1
-    assert "is not a readable .xlsx workbook" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is not a readable .xlsx workbook: it is not a zip file" in err
+    assert "BadZipFile" not in err
+
+
+def test_an_empty_workbook_file_or_sheet_is_called_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    book = tmp_path / "ugyfelek.xlsx"
+    book.write_bytes(b"")
+    assert main(["sync", "--config", str(write_config(tmp_path, book))]) == 1
+    err = capsys.readouterr().err
+    assert f"{book} is empty (0 bytes), not an .xlsx workbook" in err and "BadZip" not in err
+
+    empty = write_workbook(tmp_path / "ures.xlsx", [])
+    assert main(["sync", "--config", str(write_config(tmp_path, empty))]) == 1
+    err = capsys.readouterr().err
+    assert "the sheet is empty: sheetsync expects a header row" in err
+    assert "client-name column is required" not in err
 
 
 def test_bad_config_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

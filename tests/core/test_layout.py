@@ -46,8 +46,37 @@ def test_explicit_header_row_wins() -> None:
 def test_missing_client_column_is_a_sheet_level_error_with_a_hint() -> None:
     with pytest.raises(SheetLayoutError, match=r"did you mean 'Ügyfél név'\?"):
         locate([["Ügyfél név", "Domain"]], COLUMNS, STATUS)
-    with pytest.raises(SheetLayoutError, match="client-name column is required"):
-        locate([], COLUMNS, STATUS)
+
+
+@pytest.mark.parametrize("rows", [[], [[]], [[None, "  "], [""]]])
+def test_an_empty_sheet_is_called_empty_not_a_missing_column(rows: list[list[object]]) -> None:
+    with pytest.raises(SheetLayoutError, match=r"^the sheet is empty: sheetsync expects a header"):
+        locate(rows, COLUMNS, STATUS)  # type: ignore[arg-type]
+
+
+def test_a_suggestion_is_only_ever_a_header_never_a_cell_below_it() -> None:
+    """A password that looks like the missing header must not be quoted back."""
+    rows = [
+        ["Partner", "E-mail cím", "Domain", "E-mail jelszó"],
+        ["Alfa Kft.", "a@alfa.hu", "alfa.hu", "Ügyfél neve-CANARY7"],
+    ]
+    with pytest.raises(SheetLayoutError) as caught:
+        locate(rows, COLUMNS, STATUS)
+    assert "CANARY7" not in str(caught.value) and "did you mean" not in str(caught.value)
+    with pytest.raises(SheetLayoutError) as caught:
+        locate(rows, COLUMNS, STATUS, header_row=2)  # wrongly told the header is there
+    assert "CANARY7" not in str(caught.value)
+    assert str(caught.value) == (
+        "no 'Ügyfél neve' column in the header row (2): the client-name column is required; "
+        "row 2 holds none of the configured headers"
+    )
+
+
+def test_without_a_row_that_looks_like_headers_nothing_is_suggested() -> None:
+    rows = [["Ügyfél neve-CANARY7", "jelszó123"], ["x", "y"]]
+    with pytest.raises(SheetLayoutError, match="no row looks like a header row") as caught:
+        locate(rows, COLUMNS, STATUS)
+    assert "CANARY7" not in str(caught.value)
 
 
 def test_duplicate_mapped_header_is_a_sheet_level_error() -> None:

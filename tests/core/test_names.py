@@ -48,7 +48,8 @@ def test_it_normalizes_what_staff_type(
         ("   ", "empty"),
         ("https://", "empty"),
         ("pelda", "not-a-domain"),
-        ("pel da.hu", "not-a-domain"),
+        ("pel da.hu", "space"),
+        ("nem domain", "not-a-domain"),
         ("a.hu", "hu-length"),
         ("a" * 64 + ".hu", "idna"),  # IDNA's own 63-octet label limit comes first
         ("-pelda.hu", "hyphen"),

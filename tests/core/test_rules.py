@@ -8,6 +8,7 @@ import pytest
 
 from sheetsync.core.model import Stage, Verdict
 from sheetsync.core.rules import is_created_pattern, suggested_address
+from sheetsync.core.texts import Texts
 from tests.support.builders import DONE, NOW, client, codes, evaluate_client, evaluate_clients
 
 REG = {"kovacspekseg.hu": Verdict.REGISTERED}
@@ -73,6 +74,20 @@ def test_missing_email_type_is_inferred_without_a_finding() -> None:
     assert codes(created) == []
     own = evaluate_client(email_type=None)
     assert own.row.email_type == "own" and codes(own) == []
+
+
+def test_an_unparseable_email_type_keeps_its_finding_and_is_inferred_like_an_empty_one() -> None:
+    """rules.md: an unparseable value counts as missing, and a missing type is inferred."""
+    created = evaluate_client(
+        email_type="talán", email="kovacspekseg.marketing@gmail.com", email_password="x"
+    )
+    assert created.row.email_type == "created" and created.row.email_type_inferred
+    assert codes(created) == ["invalid-value"]
+    assert created.findings[0].column == "email_type"
+    assert created.stage == Stage.DONE, "the inferred type completes the e-mail step"
+    own = evaluate_client(email_type="???")
+    assert own.row.email_type == "own" and own.row.email_type_inferred
+    assert codes(own) == ["invalid-value"]
 
 
 def test_created_address_needs_its_password() -> None:
@@ -231,6 +246,21 @@ def test_invalid_domains_say_why(typed: str, reason: str) -> None:
     assert codes(evaluation) == ["invalid-domain"]
     assert evaluation.findings[0].params["reason"] == reason
     assert evaluation.stage == Stage.PACKAGE_DOMAIN
+
+
+def test_a_domain_with_a_space_says_so_and_what_was_meant() -> None:
+    evaluation = evaluate_client(domain="gal optika.hu")
+    assert codes(evaluation) == ["invalid-domain"]
+    assert evaluation.findings[0].params == {
+        "reason": "space",
+        "input": "gal optika.hu",
+        "suggestion": "galoptika.hu",
+    }
+    message = Texts("hu").finding(evaluation.findings[0], {})
+    assert message == (
+        "Érvénytelen domain név: szóköz van benne, domain névben pedig nem lehet "
+        "(javaslat: galoptika.hu)"
+    )
 
 
 def test_domain_typed_as_url_is_normalized() -> None:

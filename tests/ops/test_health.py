@@ -67,6 +67,17 @@ def test_a_fresh_worker_is_healthy_until_the_age_limit_passes_without_a_success(
     assert not late.healthy and "since start" in late.reasons[0]
 
 
+def test_a_pass_running_past_its_deadline_is_stuck_and_unhealthy() -> None:
+    limits = HealthSettings(max_sync_age_minutes=30, max_pass_minutes=10)
+    assert assess([run(1)], NOW, limits, running_since=NOW - timedelta(minutes=9)).healthy
+    stuck = assess([run(1)], NOW, limits, running_since=NOW - timedelta(minutes=11))
+    assert not stuck.healthy
+    assert stuck.reasons == (
+        "a sync pass has been running for 11 min (limit 10 min; [health] max_pass_minutes): "
+        "it is stuck",
+    )
+
+
 def test_outside_office_hours_only_failures_count() -> None:
     assert assess([run(600)], NOW, LIMITS, judge_age=False).healthy
     failing = [run(600, "failed")] * 3

@@ -9,11 +9,8 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
@@ -21,6 +18,7 @@ import pytest
 import sheetsync.ops.logs as logs
 from sheetsync.ops.observe import record_pass
 from sheetsync.redaction import REDACTED, register_secret
+from tests.support.slack_server import LoopbackWebhook
 from tests.support.worker_fixtures import CANARY, HEADERS, client
 
 WEBHOOK_SECRET = "T0CANARY/B0CANARY/WebhookCanary9f3bXyZ"
@@ -122,41 +120,6 @@ def test_one_event_per_failed_pass_carries_sheetsyncs_own_message_only(
 # -- a real process at DEBUG ---------------------------------------------------------------
 
 
-class LoopbackWebhook:
-    """A Slack-like incoming webhook on 127.0.0.1 that keeps what was posted."""
-
-    def __init__(self) -> None:
-        self.posts: list[dict[str, Any]] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                owner.posts.append({"path": self.path, "body": self.rfile.read(length)})
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> LoopbackWebhook:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/services/{WEBHOOK_SECRET}"
-
-
 def test_a_debug_run_logs_json_with_one_sync_event_and_no_secret(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
@@ -173,7 +136,8 @@ def test_a_debug_run_logs_json_with_one_sync_event_and_no_secret(tmp_path: Path)
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHEETSYNC_")}
     with LoopbackWebhook() as hook:
-        env.update(SHEETSYNC_SLACK_WEBHOOK_URL=hook.url, SHEETSYNC_LOG_LEVEL="debug")
+        env.update(SHEETSYNC_SLACK_WEBHOOK_URL=hook.url_with(WEBHOOK_SECRET))
+        env.update(SHEETSYNC_LOG_LEVEL="debug")
         done = subprocess.run(
             [sys.executable, "-m", "sheetsync", "sync", "--config", str(config)],
             capture_output=True,

@@ -118,18 +118,20 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.interval import IntervalTrigger
 from sheetsync.run.serve import Server, serve_until_signalled
 
-marks = Path(sys.argv[1])
+marks, seconds, grace = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 
 def slow_sync():
     with marks.open("a") as f:
         f.write("start\\n")
-    time.sleep(0.5)
+    time.sleep(seconds)
     with marks.open("a") as f:
         f.write("end\\n")
 
 tz = ZoneInfo("Europe/Budapest")
 trigger = IntervalTrigger(hours=1, timezone=tz)
-sys.exit(serve_until_signalled(Server(slow_sync, trigger, tz=tz, clock=lambda: datetime.now(UTC))))
+clock = lambda: datetime.now(UTC)
+server = Server(slow_sync, trigger, tz=tz, clock=clock, stop_grace_seconds=grace)
+sys.exit(serve_until_signalled(server))
 """
 
 
@@ -140,17 +142,78 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> None:
         time.sleep(0.02)
 
 
-def test_sigterm_during_a_sync_lets_it_finish_then_exits_0(tmp_path: Path) -> None:
+def serve_slow_sync(tmp_path: Path, seconds: float, grace: float) -> subprocess.Popen[bytes]:
+    """A server whose one pass takes `seconds`, once that pass has started."""
     marks = tmp_path / "marks"
     process = subprocess.Popen(
-        [sys.executable, "-c", SLOW_SERVER, str(marks)],
+        [sys.executable, "-c", SLOW_SERVER, str(marks), str(seconds), str(grace)],
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    wait_for(lambda: marks.exists() and "start" in marks.read_text(), 15)
+    return process
+
+
+def test_sigterm_during_a_sync_lets_it_finish_then_exits_0(tmp_path: Path) -> None:
+    process = serve_slow_sync(tmp_path, 0.5, grace=30)
     try:
-        wait_for(lambda: marks.exists() and "start" in marks.read_text(), 15)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
     finally:
         if process.poll() is None:
             process.kill()
-    assert marks.read_text() == "start\nend\n"
+    assert (tmp_path / "marks").read_text() == "start\nend\n"
+
+
+def test_a_pass_still_running_after_the_stop_grace_is_left_behind_and_the_exit_is_1(
+    tmp_path: Path,
+) -> None:
+    process = serve_slow_sync(tmp_path, 3600, grace=0.5)
+    try:
+        began = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 1
+        assert time.monotonic() - began < 5, "bounded by the grace, not by the pass"
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert (tmp_path / "marks").read_text() == "start\n"
+
+
+def test_a_second_signal_stops_waiting_for_the_pass_at_once(tmp_path: Path) -> None:
+    process = serve_slow_sync(tmp_path, 3600, grace=600)
+    try:
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        assert process.poll() is None, "still waiting for the pass within its grace"
+        began = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 1
+        assert time.monotonic() - began < 5
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_the_server_says_since_when_a_pass_runs_and_forgets_it_once_done() -> None:
+    release = threading.Event()
+    seen: list[datetime | None] = []
+    server = Server(lambda: release.wait(5), FAST, tz=TZ, clock=now)
+    thread = threading.Thread(target=server.tick)
+    thread.start()
+    wait_for(lambda: server.running_since is not None, 5)
+    seen.append(server.running_since)
+    release.set()
+    thread.join(5)
+    assert seen[0] is not None and server.running_since is None and not server.abandoned
+
+
+def test_a_lock_file_that_cannot_be_made_skips_the_pass_and_the_schedule_goes_on(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder should be", encoding="utf-8")
+    calls: list[int] = []
+    server = Server(lambda: calls.append(1), FAST, tz=TZ, clock=now,
+                    lock=SyncLock(blocker / "state.sqlite.lock"))  # fmt: skip
+    server.tick()  # does not raise
+    assert calls == [] and server.running_since is None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sheetsync.errors import ConfigError
-from sheetsync.settings import DEFAULT_CONFIG, config_path, load_settings
+from sheetsync.settings import DEFAULT_CONFIG, LOCAL_CONFIG, config_path, load_settings
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -71,13 +71,36 @@ def test_missing_or_broken_file_is_a_config_error(tmp_path: Path) -> None:
         load_settings(write(tmp_path, "this is = = not toml"), env={})
 
 
-def test_config_path_precedence() -> None:
+def test_config_path_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     assert config_path("x.toml", {"SHEETSYNC_CONFIG": "y.toml"}) == Path("x.toml")
     assert config_path(None, {"SHEETSYNC_CONFIG": "y.toml"}) == Path("y.toml")
     assert config_path(None, {}) == DEFAULT_CONFIG
+    (tmp_path / "sheetsync.toml").write_text("", encoding="utf-8")  # what `init` writes
+    assert config_path(None, {}) == LOCAL_CONFIG
+    assert config_path(None, {"SHEETSYNC_CONFIG": "y.toml"}) == Path("y.toml")
 
 
 def test_shipped_config_is_valid_and_is_the_demo() -> None:
     settings = load_settings(REPO / "config" / "sheetsync.toml", env={})
     assert settings.sheet.path == REPO / "config" / ".." / "var" / "demo" / "ugyfelek.xlsx"
     assert settings.domains.checker == "file"
+
+
+def test_a_bad_environment_variable_is_named_not_blamed_on_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[sheet]\npath = "x.xlsx"\n[health]\nmax_failed_syncs = 0\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={"SHEETSYNC_SERVER__PORT": "nyolcvan"})
+    error = caught.value
+    assert str(error).startswith(f"invalid configuration in {path} and the environment:")
+    assert error.problems[0].startswith(
+        "server.port (from the environment variable SHEETSYNC_SERVER__PORT): "
+    )
+    assert error.problems[1].startswith("health.max_failed_syncs: ")  # the file's own
+    secret = "https://hooks.slack.com/services/T/B/not-a-url-at-all"
+    env = {"SHEETSYNC_SLACK_WEBHOOK_URL": secret, "SHEETSYNC_SLACK__TIMEOUT_SECONDS": "-1"}
+    with pytest.raises(ConfigError) as only_env:
+        load_settings(write(tmp_path, '[sheet]\npath = "x.xlsx"\n'), env=env)
+    assert str(only_env.value).startswith("invalid configuration in the environment:")
+    assert "SHEETSYNC_SLACK__TIMEOUT_SECONDS" in str(only_env.value)
+    assert secret not in str(only_env.value)

@@ -160,6 +160,10 @@ def test_a_refused_token_names_the_oauth_error_only(sheet_api: FakeSheetsApi) ->
             json.dumps({"type": "authorized_user", "refresh_token": "r"}),
             "not a service-account key",
         ),
+        (
+            json.dumps({"client_email": "x@y.hu", "data": 1}),  # e.g. an OAuth client file
+            'has no "type" field, so it is not a Google credentials file',
+        ),
         (json.dumps({**key_info(), "private_key": ""}), "lacks private_key"),
         (
             json.dumps({**key_info(), "private_key": PRIVATE_KEY_CANARY + "\nAAAA\n-----END"}),
@@ -176,7 +180,7 @@ def test_a_bad_key_file_says_which_file_and_why_never_its_contents(
     with pytest.raises(SheetAccessError) as caught:
         load_credentials(path, environ={})
     message = str(caught.value)
-    assert str(path) in message and why in message
+    assert str(path) in message and why in message and "None" not in message
     assert PRIVATE_KEY_CANARY not in message and "AAAA" not in message
     assert caught.value.__cause__ is None or "AAAA" not in str(caught.value.__cause__)
 

@@ -119,7 +119,7 @@ def test_a_full_disk_at_state_save_exits_1_after_writing_the_sheet(
         encoding="utf-8",
     )
     SqliteStateStore(state).load()  # an empty store exists
-    monkeypatch.setattr(application, "state_store", lambda settings: FullDiskStore(state))
+    monkeypatch.setattr(application, "state_store", lambda settings, **_: FullDiskStore(state))
 
     assert main(["sync", "--config", str(config)]) == 1
 

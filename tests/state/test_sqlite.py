@@ -16,11 +16,14 @@ from hypothesis import strategies as st
 from sheetsync.core.memory import Failure, RowMemory, WorkerState
 from sheetsync.core.model import DomainVerdict, Verdict
 from sheetsync.core.plan import StatusCells
+from sheetsync.core.snapshot import ReportSnapshot
 from sheetsync.errors import StateError
 from sheetsync.state.port import RunRecord
-from sheetsync.state.sqlite import SCHEMA_VERSION, SqliteStateStore
+from sheetsync.state.schema import SCHEMA_VERSION
+from sheetsync.state.sqlite import SqliteStateStore
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+OTHER_REPORT = ReportSnapshot("Másik lap", T0 + timedelta(hours=1)).to_json()
 
 
 def a_state() -> WorkerState:
@@ -34,7 +37,7 @@ def a_state() -> WorkerState:
                 credential_changes={"hosting_password": T0 + timedelta(hours=1)},
             )
         },
-        last_report='{"sheet": "Ügyfelek"}',
+        last_report=ReportSnapshot("Ügyfelek", T0).to_json(),
         last_report_at=T0,
         last_digest_at=T0 - timedelta(days=1),
         failure=Failure("SheetAccessError", "unreachable", T0, announced=True),
@@ -85,12 +88,19 @@ def test_a_missing_store_is_created_with_a_warning(
     assert "not found" in caplog.text
 
 
+def damage(path: Path, at: int = 120) -> None:
+    """Overwrite part of the database past SQLite's header (120: the schema page)."""
+    data = bytearray(path.read_bytes())
+    data[at : at + 400] = b"\xff" * 400
+    path.write_bytes(bytes(data))
+
+
 def test_a_corrupt_store_is_set_aside_and_rebuilt_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "s.sqlite"
     SqliteStateStore(path).save(a_state())
-    path.write_bytes(b"this is not sqlite" * 500)
+    damage(path)
     with caplog.at_level(logging.WARNING):
         store = SqliteStateStore(path)
         assert store.load() == WorkerState()
@@ -114,7 +124,7 @@ def test_the_key_lives_beside_the_database_readable_by_the_owner_only(tmp_path: 
 def test_a_damaged_key_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "s.sqlite.key").write_text("not hex\n")
     with pytest.raises(StateError, match="damaged"):
-        SqliteStateStore(tmp_path / "s.sqlite")
+        SqliteStateStore(tmp_path / "s.sqlite").load()
 
 
 def test_runs_are_recorded_newest_first(tmp_path: Path) -> None:
@@ -260,7 +270,7 @@ def test_a_database_corrupted_after_our_save_is_rebuilt_on_load(tmp_path: Path) 
     path = tmp_path / "s.sqlite"
     store = SqliteStateStore(path)
     store.save(a_state())
-    path.write_bytes(b"this is not sqlite" * 500)
+    damage(path)
     assert store.load() == WorkerState()
     assert list(tmp_path.glob("s.sqlite.corrupt-*"))
 
@@ -296,9 +306,9 @@ def test_a_save_that_changes_nothing_loads_back_the_same_state(tmp_path: Path) -
     loaded = store.load()
     store.save(loaded, RunRecord(T0, T0, "ok"))
     assert store.load() == loaded
-    store.save(replace(loaded, last_report="{}"))
+    store.save(replace(loaded, last_report=OTHER_REPORT))
     assert store.load().rows == loaded.rows
-    assert SqliteStateStore(store.path).load() == replace(a_state(), last_report="{}")
+    assert SqliteStateStore(store.path).load() == replace(a_state(), last_report=OTHER_REPORT)
 
 
 operations = st.lists(
@@ -332,6 +342,6 @@ def test_two_long_lived_stores_on_one_file_always_load_what_a_new_store_loads(
             with pytest.raises(AttributeError):
                 store.save(broken)
         else:
-            wanted = state if state is not None else replace(loaded[which], last_report="x")
+            wanted = state or replace(loaded[which], last_report=OTHER_REPORT)
             store.save(wanted)
             assert SqliteStateStore(path).load().rows == wanted.rows

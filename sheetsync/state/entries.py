@@ -1,0 +1,132 @@
+"""The state store's values as stored (text, JSON) and as the worker uses them.
+
+Reading never fails on one bad value: an entry that cannot be read back (a time
+without a zone or not a time, status or failure JSON of the wrong shape, a last
+report that does not parse) is dropped and tallied in `Damage`, and the store says
+so once. What is dropped is rebuilt by the next pass: a first-seen time starts
+again, a status is rewritten, the next summary is a first report.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sheetsync.core.memory import Failure
+from sheetsync.core.plan import StatusCells
+from sheetsync.core.snapshot import read_report
+from sheetsync.state.port import RunRecord
+
+_READ_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
+
+
+class Damage:
+    """Entries dropped while reading, by kind (`first_seen`, `status`, `run`, …)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def drop(self, kind: str) -> None:
+        self.counts[kind] += 1
+
+    def __bool__(self) -> bool:
+        return bool(self.counts)
+
+    def describe(self) -> str:
+        return ", ".join(f"{kind}: {n}" for kind, n in sorted(self.counts.items()))
+
+
+def moment(text: Any, kind: str, damage: Damage) -> datetime | None:
+    """An ISO time with its zone (a naive one would break every comparison later)."""
+    try:
+        value = datetime.fromisoformat(text)
+    except _READ_ERRORS:
+        value = None
+    if value is None or value.tzinfo is None:
+        damage.drop(kind)
+        return None
+    return value
+
+
+def maybe_moment(text: str | None, kind: str, damage: Damage) -> datetime | None:
+    return None if text is None else moment(text, kind, damage)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def status(text: str | None, damage: Damage) -> StatusCells | None:
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        if all(isinstance(v, str) for v in data.values()):
+            return StatusCells(**data)
+    except _READ_ERRORS:
+        pass
+    damage.drop("status")
+    return None
+
+
+def status_json(cells: StatusCells | None) -> str | None:
+    return json.dumps(asdict(cells), ensure_ascii=False) if cells else None
+
+
+def failure(text: str | None, damage: Damage) -> Failure | None:
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        since = datetime.fromisoformat(data["since"])
+        recovered = data.get("recovered_at")
+        recovered_at = datetime.fromisoformat(recovered) if recovered else None
+        times = [t for t in (since, recovered_at) if t is not None]
+        fields = (data["error_class"], data["message"])
+        if all(t.tzinfo for t in times) and all(isinstance(f, str) for f in fields):
+            return Failure(*fields, since, bool(data["announced"]), recovered_at)
+    except _READ_ERRORS:
+        pass
+    damage.drop("failure")
+    return None
+
+
+def failure_json(value: Failure | None) -> str | None:
+    if value is None:
+        return None
+    data = asdict(value)
+    data["since"] = value.since.isoformat()
+    data["recovered_at"] = iso(value.recovered_at)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def last_report(text: str | None, damage: Damage) -> str | None:
+    """The last report sent, kept as stored once it is known to read back."""
+    if not text:
+        return None
+    try:
+        read_report(text)
+    except _READ_ERRORS:
+        damage.drop("last_report")
+        return None
+    return text
+
+
+def run(row: tuple[Any, ...], damage: Damage) -> RunRecord | None:
+    started, finished, outcome, rows, cells, counts, error_class, error_message = row
+    try:
+        by_stage = json.loads(counts)
+        if not isinstance(by_stage, dict):
+            raise TypeError("counts")
+        start, end = datetime.fromisoformat(started), datetime.fromisoformat(finished)
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("naive time")
+        return RunRecord(
+            start, end, str(outcome), int(rows), int(cells), by_stage, error_class, error_message
+        )
+    except _READ_ERRORS:
+        damage.drop("run")
+        return None
