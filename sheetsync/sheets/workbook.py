@@ -34,13 +34,22 @@ from sheetsync.sheets.xlsx_package import (
     Parts,
     SheetPart,
     Spool,
+    calculated_cells,
+    duplicate_member,
     member_chunks,
     parts_of,
     read_member,
     rebuild,
     with_filter_name,
 )
-from sheetsync.sheets.xlsx_sheet import CellEdit, SheetEdit, Styles, column_letters, edit_sheet
+from sheetsync.sheets.xlsx_sheet import (
+    EXCEL_LAST_COLUMN,
+    CellEdit,
+    SheetEdit,
+    Styles,
+    column_letters,
+    edit_sheet,
+)
 from sheetsync.sheets.xlsx_styles import StyleBook
 
 Merge = tuple[tuple[int, int], tuple[int, int]]  # ((row, col), (row, col)), 0-based
@@ -113,6 +122,7 @@ class WorkbookSheet:
         if not resolution.cells:
             return _outcome(resolution)
         _refuse_merged(resolution, merges, plan, rows)
+        _refuse_past_last_column(resolution, rows)
         try:
             replaced = self._rewritten(loaded.data, name, plan, resolution)
         except _BROKEN as exc:
@@ -214,10 +224,18 @@ class WorkbookSheet:
     ) -> dict[str, bytes | Spool]:
         """The members to replace: the worksheet, and its formats and workbook if needed."""
         with zipfile.ZipFile(io.BytesIO(data)) as package:
+            twice = duplicate_member(package)
+            if twice is not None:
+                raise SheetLayoutError(
+                    f"{self.path.name} is a damaged package: it holds two copies of {twice}, "
+                    "and Excel and sheetsync may read different ones; open and save it in "
+                    "Excel or LibreOffice, then sync again; nothing was written"
+                )
             parts = parts_of(package)
             part = next((s for s in parts.sheets if s.name == name), None)
             if part is None or not part.path.endswith(".xml"):
                 raise KeyError(name)
+            _refuse_calculated(resolution, calculated_cells(package, part))
             styles_xml = read_member(package, parts.styles) if parts.styles else None
             workbook_xml = read_member(package, parts.workbook)
             styles = StyleBook(styles_xml) if styles_xml is not None else None
@@ -323,6 +341,35 @@ def _refuse_merged(
                     "them (Excel: Home → Merge & Center) or move them out of the status "
                     "columns; nothing was written"
                 )
+
+
+def _refuse_past_last_column(resolution: Resolution, rows: Sequence[Sequence[CellValue]]) -> None:
+    """Status columns beyond XFD, Excel's last column: a stray cell far right pushed them there."""
+    if all(col <= EXCEL_LAST_COLUMN for _, col, _ in resolution.cells):
+        return
+    stray = max(
+        ((len(row) - 1 - i, r) for r, row in enumerate(rows)
+         for i, v in enumerate(reversed(row)) if v is not None and v != ""),
+        default=(EXCEL_LAST_COLUMN, 0),
+    )  # fmt: skip
+    cell = f"{column_letters(stray[0])}{stray[1] + 1}"
+    raise SheetLayoutError(
+        f"the status columns would go past Excel's last column (XFD): cell {cell} sits at "
+        "the far right of the sheet; clear or move that cell (or add the status column "
+        "headers yourself, left of it); nothing was written"
+    )
+
+
+def _refuse_calculated(resolution: Resolution, calculated: set[str]) -> None:
+    """Status cells that calcChain.xml lists as formulas: overwritten, Excel would call the
+    file damaged."""
+    cells = [f"{column_letters(c)}{r}" for r, c, _ in resolution.cells]
+    listed = [cell for cell in cells if cell in calculated]
+    if listed:
+        raise SheetLayoutError(
+            f"the status cells {', '.join(listed[:10])} hold formulas: clear the formulas in "
+            "the status columns (sheetsync writes plain values there); nothing was written"
+        )
 
 
 def _outcome(resolution: Resolution) -> WriteOutcome:

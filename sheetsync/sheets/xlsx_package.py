@@ -36,6 +36,7 @@ class SheetPart:
     name: str
     path: str  # the member holding the worksheet XML
     index: int  # position among all sheets (localSheetId of defined names)
+    sheet_id: str = ""  # its sheetId (the `i` of calcChain entries)
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,39 @@ def parts_of(book: zipfile.ZipFile) -> Parts:
         rid = next((v for k, v in element.attrib.items() if k.endswith(_RID)), None)
         target = targets.get(rid or "")
         if target is not None and target[1].endswith(_WORKSHEET):
-            sheets.append(SheetPart(element.get("name", ""), target[0], index))
+            sheets.append(
+                SheetPart(element.get("name", ""), target[0], index, element.get("sheetId", ""))
+            )
     properties = next((e for e in root.iter() if _local(e.tag) == "workbookPr"), None)
     date1904 = properties is not None and properties.get("date1904") in ("1", "true")
     styles = next((path for path, kind in targets.values() if kind.endswith(_STYLES)), None)
     return Parts(workbook, styles, tuple(sheets), date1904)
+
+
+def duplicate_member(book: zipfile.ZipFile) -> str | None:
+    """A member name the package holds twice: which copy a reader takes is undefined."""
+    seen: set[str] = set()
+    for name in book.namelist():
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
+def calculated_cells(book: zipfile.ZipFile, sheet: SheetPart) -> set[str]:
+    """The cells of `sheet` that `xl/calcChain.xml` lists as holding a formula."""
+    path = posixpath.join(posixpath.dirname(_target(book, "_rels/.rels", "", _OFFICE_DOCUMENT)
+                                            or "xl/workbook.xml"), "calcChain.xml")  # fmt: skip
+    try:
+        root = ElementTree.fromstring(read_member(book, path))
+    except KeyError:
+        return set()
+    cells, current = set(), ""
+    for element in root:
+        current = element.get("i", current)  # omitted: the previous entry's sheet
+        if current == sheet.sheet_id:
+            cells.add(element.get("r", ""))
+    return cells
 
 
 def read_member(book: zipfile.ZipFile, name: str) -> bytes:

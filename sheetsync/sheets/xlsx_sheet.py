@@ -17,10 +17,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from sheetsync.errors import SheetLayoutError
+
 Role = Literal["plain", "header", "wrap", "date"]
 EXCEL_CELL_LIMIT = 32_767  # characters; Excel refuses to open a longer cell
 
-_ATTR = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+EXCEL_LAST_COLUMN = 16_383  # 0-based: XFD, the 16,384th column
+# A start tag's attributes, quoted values honoured: `>` and `/>` may sit inside a value.
+_IN_TAG = rb"""((?:[^>"']|"[^"]*"|'[^']*')*?)"""
+_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _REF = re.compile(rb"\$?([A-Z]{1,3})\$?(\d+)")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")  # Excel reads _x0041_ as "A"
@@ -75,7 +80,7 @@ def edit_sheet(
     """Pass to `write`, a run of whole rows at a time, the worksheet XML read from
     `source` (in chunks of any size) with `edit` applied (see the module docstring).
     Returns (old ref, new ref) when the autofilter was extended."""
-    chunks = iter(source)
+    chunks = _scanned(source)
     head, searched = b"", 0
     root, tags, opened = None, _Tags(b""), None
     for chunk in chunks:
@@ -94,12 +99,50 @@ def edit_sheet(
     head = _grow_dimension(head, last_col, max(edit.cells, default=1))
     write(columns.with_widths(head, edit.widths) + b"<" + tags.prefix + b"sheetData>")
     rows = _RowEditor(edit.cells, columns, styles, tags)
-    empty = opened.group(1)  # <sheetData/>
+    empty = opened.group(2)  # <sheetData/>
     tail = rest + b"".join(chunks) if empty else _edit_body(rest, chunks, rows, write)
     write(b"".join(rows.remaining()) + tags.sheet_data_end)
+    if rows.formulas:
+        raise SheetLayoutError(
+            f"the status cells {', '.join(rows.formulas)} hold shared or array formulas, "
+            "which sheetsync cannot overwrite without breaking the cells that share them: "
+            "clear the formulas in the status columns; nothing was written"
+        )
     tail, autofilter = _extend_filter(tail, edit.header_row, last_col, tags)
     write(tail)
     return autofilter
+
+
+_UNSAFE = (
+    (b"<![CDATA[", "CDATA"),
+    (b"<!--", "an XML comment"),
+    (b"<?", "a processing instruction"),
+)
+
+
+def _scanned(source: Iterable[bytes]) -> Iterator[bytes]:
+    """`source`, refused (SheetLayoutError) if it holds a construct the text editor could
+    misread: CDATA (`</row>` inside it is text), a comment, a DTD, a processing
+    instruction (the XML declaration at the start excepted). Excel never writes these."""
+    carry, offset = b"", 0  # the previous chunk's last bytes: a token cut off there
+    for chunk in source:
+        text = carry + chunk
+        for found in re.finditer(rb"<[!?]", text):
+            at = offset - len(carry) + found.start()
+            if at <= 3 and text.startswith(b"<?xml", found.start()):  # the declaration
+                continue
+            kind = next(
+                (k for token, k in _UNSAFE if text.startswith(token, found.start())),
+                "a DTD or CDATA",
+            )
+            raise SheetLayoutError(
+                f"this workbook's worksheet XML holds {kind}, which sheetsync cannot edit "
+                "with certainty: open and save it in Excel or LibreOffice (which writes it "
+                "plainly), then sync again; nothing was written"
+            )
+        offset += len(chunk)
+        carry = text[-8:]
+        yield chunk
 
 
 def _edit_body(
@@ -130,20 +173,25 @@ class _Tags:
     def __init__(self, prefix: bytes) -> None:
         p = re.escape(prefix)
         self.prefix = prefix
-        self.sheet_data = re.compile(rb"<" + p + rb"sheetData\b[^>]*?(/?)>")
+        self.sheet_data = re.compile(rb"<" + p + rb"sheetData\b" + _IN_TAG + rb"(/?)>")
         self.sheet_data_end = b"</" + prefix + b"sheetData>"
-        self.row = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>")
+        self.row = re.compile(rb"<" + p + rb"row\b" + _IN_TAG + rb"(/?)>")
         self.row_end = b"</" + prefix + b"row>"
-        self.cell = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
+        self.cell = re.compile(
+            rb"<" + p + rb"c\b" + _IN_TAG + rb"(?:/>|>(.*?)</" + p + rb"c>)", re.S
+        )
         self.cols = re.compile(rb"<" + p + rb"cols\b[^>]*>(.*?)</" + p + rb"cols>", re.S)
-        self.col = re.compile(rb"<" + p + rb"col\b([^>]*?)/?>")
+        self.col = re.compile(rb"<" + p + rb"col\b" + _IN_TAG + rb"/?>")
+        self.formula = re.compile(rb"<" + p + rb"f\b" + _IN_TAG + rb"/?>")
         self.autofilter = re.compile(rb"<" + p + rb"autoFilter\b[^>]*?ref\s*=\s*\"([^\"]*)\"")
 
 
 _ROOT = re.compile(rb"<(\w+:)?worksheet\b")
-_ROW_NUMBER = re.compile(rb'\sr\s*=\s*["\'](\d+)["\']')
-_CELL_REF = re.compile(rb'\sr\s*=\s*["\']\$?([A-Z]{1,3})\$?(\d+)["\']')
-_CELL_STYLE = re.compile(rb'\ss\s*=\s*["\'](\d+)["\']')
+# An attribute of a start tag, found from the tag's start so a quoted value cannot fake it.
+_BEFORE = rb"""\A(?:\s+[\w:.-]+\s*=\s*(?:"[^"]*"|'[^']*'))*?\s+"""
+_ROW_NUMBER = re.compile(_BEFORE + rb'r\s*=\s*["\'](\d+)["\']')
+_CELL_REF = re.compile(_BEFORE + rb'r\s*=\s*["\']\$?([A-Z]{1,3})\$?(\d+)["\']')
+_CELL_STYLE = re.compile(_BEFORE + rb's\s*=\s*["\'](\d+)["\']')
 
 
 def _attrs(start: bytes) -> dict[bytes, bytes]:
@@ -157,11 +205,13 @@ class _Columns:
     def __init__(self, head: bytes, tags: _Tags) -> None:
         self._tags = tags
         self.spans: list[tuple[int, int, int]] = []  # (first, last, style), 0-based
+        self._starts: list[tuple[int, int]] = []  # (first, offset in <cols> of its <col>)
         found = tags.cols.search(head)
         for col in tags.col.finditer(found.group(1) if found else b""):
             a = _attrs(col.group(1))
             first, last = int(a.get(b"min", b"1")) - 1, int(a.get(b"max", b"1")) - 1
             self.spans.append((first, last, int(a.get(b"style", b"0"))))
+            self._starts.append((first, col.start()))
 
     def style(self, col: int) -> int:
         return next((s for first, last, s in self.spans if first <= col <= last), 0)
@@ -171,14 +221,26 @@ class _Columns:
         if not free:
             return head
         p = self._tags.prefix
-        added = b"".join(
-            b"<" + p + b'col min="%d" max="%d" width="%g" customWidth="1"/>' % (c + 1, c + 1, w)
-            for c, w in sorted(free.items())
-        )
         found = self._tags.cols.search(head)
-        if found is not None:  # sorted by min: appended columns come after every other
-            return head[: found.end(1)] + added + head[found.end(1) :]
-        return head + b"<" + p + b"cols>" + added + b"</" + p + b"cols>"  # just before sheetData
+        if found is None:  # <cols> goes just before <sheetData>
+            added = b"".join(self._col(c, w) for c, w in sorted(free.items()))
+            return head + b"<" + p + b"cols>" + added + b"</" + p + b"cols>"
+        # Excel wants <col>s sorted by min: each new one goes before the first that follows it.
+        inner, base = found.group(1), found.start(1)
+        at: dict[int, list[bytes]] = {}
+        for c, w in sorted(free.items()):
+            offset = next((o for first, o in self._starts if first > c), len(inner))
+            at.setdefault(offset, []).append(self._col(c, w))
+        out, pos = [head[:base]], 0
+        for offset in sorted(at):
+            out += [inner[pos:offset], *at[offset]]
+            pos = offset
+        return b"".join([*out, inner[pos:], head[found.end(1) :]])
+
+    def _col(self, col: int, width: float) -> bytes:
+        p = self._tags.prefix
+        return b"<" + p + b'col min="%d" max="%d" width="%g" customWidth="1"/>' % (
+            col + 1, col + 1, width)  # fmt: skip
 
 
 class _RowEditor:
@@ -196,6 +258,7 @@ class _RowEditor:
         self._edits = edits
         self._pending = sorted(edits)
         self._previous = 0  # the number of the last row seen
+        self.formulas: list[str] = []  # status cells holding a shared or array formula
         self._columns, self._styles, self.tags = columns, styles, tags
 
     def edited(self, body: bytes) -> list[bytes | memoryview]:
@@ -209,6 +272,13 @@ class _RowEditor:
                 continue  # a match inside a row already rewritten (cannot happen in valid XML)
             given = _ROW_NUMBER.search(found.group(1))
             number = int(given.group(1)) if given else self._previous + 1
+            if number <= self._previous:
+                raise SheetLayoutError(
+                    f"the worksheet's rows are out of order in the file (row {number} comes "
+                    f"after row {self._previous}), which sheetsync cannot edit with certainty: "
+                    "open and save it in Excel or LibreOffice, then sync again; nothing was "
+                    "written"
+                )
             self._previous = number
             if given and not (pending and pending[0] <= number):
                 continue  # the common case: a row sheetsync does not touch, copied as it is
@@ -248,7 +318,9 @@ class _RowEditor:
     def _rewrite(
         self, number: int, attrs: dict[bytes, bytes], inner: bytes, edits: Mapping[int, CellEdit]
     ) -> bytes:
-        return _rewrite_row(number, attrs, inner, edits, self._columns, self._styles, self.tags)
+        row = _rewrite_row(number, attrs, inner, edits, self._columns, self._styles, self.tags)
+        self.formulas.extend(_shared_formulas(number, inner, edits, self.tags))
+        return row
 
 
 def _row_tag(number: int, attrs: dict[bytes, bytes], tags: _Tags, last_col: int | None) -> bytes:
@@ -258,7 +330,8 @@ def _row_tag(number: int, attrs: dict[bytes, bytes], tags: _Tags, last_col: int 
         first, last = spans.split(b":", 1)
         if last.isdigit() and int(last) < last_col + 1:
             attrs[b"spans"] = first + b":" + str(last_col + 1).encode()
-    rendered = b"".join(b" " + k + b'="' + v + b'"' for k, v in attrs.items())
+    rendered = b"".join(b" " + k + b'="' + v.replace(b'"', b"&quot;") + b'"'
+                        for k, v in attrs.items())  # fmt: skip
     return b"<" + tags.prefix + b"row" + rendered + b">"
 
 
@@ -297,6 +370,23 @@ def _rewrite_row(
         cells[col] = (_cell_xml(number, col, cell, _styled(base, cell.role, styles), tags), None)
     body = b"".join(cells[c][0] for c in sorted(cells))
     return _row_tag(number, attrs, tags, max(edits)) + body + rest + tags.row_end
+
+
+def _shared_formulas(
+    number: int, inner: bytes, edits: Mapping[int, CellEdit], tags: _Tags
+) -> list[str]:
+    """The cells of `edits` that hold a shared (master or member), array or data-table
+    formula: overwriting one would break the cells computed with it."""
+    found = []
+    col = -1
+    for cell in tags.cell.finditer(inner):
+        ref = _CELL_REF.search(b" " + cell.group(1))
+        col = column_index(ref.group(1)) if ref else col + 1
+        formula = tags.formula.search(cell.group(2) or b"")
+        kind = _attrs(formula.group(1)).get(b"t", b"normal") if formula else b"normal"
+        if col in edits and kind != b"normal":
+            found.append(f"{column_letters(col)}{number}")
+    return found
 
 
 def _styled(base: int, role: Role, styles: Styles) -> int:
