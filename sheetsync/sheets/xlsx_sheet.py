@@ -124,25 +124,37 @@ def _scanned(source: Iterable[bytes]) -> Iterator[bytes]:
     """`source`, refused (SheetLayoutError) if it holds a construct the text editor could
     misread: CDATA (`</row>` inside it is text), a comment, a DTD, a processing
     instruction (the XML declaration at the start excepted). Excel never writes these."""
-    carry, offset = b"", 0  # the previous chunk's last bytes: a token cut off there
+    held, offset = b"", 0  # the last bytes seen, judged with the next chunk: a token cut there
     for chunk in source:
-        text = carry + chunk
-        for found in re.finditer(rb"<[!?]", text):
-            at = offset - len(carry) + found.start()
-            if at <= 3 and text.startswith(b"<?xml", found.start()):  # the declaration
-                continue
-            kind = next(
-                (k for token, k in _UNSAFE if text.startswith(token, found.start())),
-                "a DTD or CDATA",
-            )
-            raise SheetLayoutError(
-                f"this workbook's worksheet XML holds {kind}, which sheetsync cannot edit "
-                "with certainty: open and save it in Excel or LibreOffice (which writes it "
-                "plainly), then sync again; nothing was written"
-            )
-        offset += len(chunk)
-        carry = text[-8:]
+        text = held + chunk
+        _judge(text, offset, len(text) - _HELD)
+        offset += max(0, len(text) - _HELD)
+        held = text[max(0, len(text) - _HELD) :]
         yield chunk
+    _judge(held, offset, len(held))
+
+
+_HELD = 8  # bytes: the longest token, <![CDATA[, less one
+_OPENER = re.compile(rb"<[!?]")
+
+
+def _judge(text: bytes, offset: int, before: int) -> None:
+    """Refuse an unsafe construct starting in `text` before `before` (`text` starts at
+    byte `offset` of the worksheet)."""
+    for found in _OPENER.finditer(text):
+        if found.start() >= before:
+            return
+        if offset + found.start() <= 3 and text.startswith(b"<?xml", found.start()):
+            continue  # the declaration
+        kind = next(
+            (k for token, k in _UNSAFE if text.startswith(token, found.start())),
+            "a DTD declaration",
+        )
+        raise SheetLayoutError(
+            f"this workbook's worksheet XML holds {kind}, which sheetsync cannot edit "
+            "with certainty: open and save it in Excel or LibreOffice (which writes it "
+            "plainly), then sync again; nothing was written"
+        )
 
 
 def _edit_body(
