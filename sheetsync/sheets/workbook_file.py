@@ -87,7 +87,25 @@ def refusal(path: Path) -> str | None:
             f"{stat.S_IMODE(info.st_mode):04o}): nothing written; give the user running "
             "sheetsync write access to it"
         )
+    if not _can_keep_owner(info):
+        return _foreign(path, info)
     return None
+
+
+def _can_keep_owner(info: os.stat_result) -> bool:
+    """Whether a new copy can be given the file's owner and group: only root can give a
+    file to another user, or to a group it is not in (what `replace` does with chown)."""
+    if not hasattr(os, "geteuid") or os.geteuid() == 0:
+        return True
+    groups = {os.getegid(), *os.getgroups()}
+    return info.st_uid == os.geteuid() and info.st_gid in groups
+
+
+def _foreign(path: Path, info: os.stat_result) -> str:
+    return (
+        f"{path.name} belongs to another user (uid {info.st_uid}) and a copy cannot "
+        "keep that owner: nothing written; run sheetsync as the file's owner"
+    )
 
 
 def lock_holder(path: Path) -> str | None:
@@ -173,10 +191,7 @@ def replace(path: Path, write: Callable[[BinaryIO], None], read: Version) -> str
         try:
             os.chown(temp, info.st_uid, info.st_gid)
         except PermissionError:
-            return (
-                f"{path.name} belongs to another user (uid {info.st_uid}) and a copy cannot "
-                "keep that owner: nothing written; run sheetsync as the file's owner"
-            )
+            return _foreign(path, info)
         os.chmod(temp, stat.S_IMODE(info.st_mode))
         why = refusal(path)
         if why is None and current(path) != read:

@@ -4,12 +4,17 @@ installed command under `unshare --user`, where even root obeys file permissions
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sheetsync.app.doctor import diagnose
 from sheetsync.settings import load_settings
+from sheetsync.sheets.workbook import WorkbookSheet
+from tests.support.sheet_contract import ROWS, plan_for
 from tests.support.workbooks import write_config, write_workbook
 from tests.support.worker_fixtures import HEADERS, client
 
@@ -85,3 +90,23 @@ def test_sync_with_an_unwritable_state_folder_names_it_in_one_line(tmp_path: Pat
     assert done.returncode == 1
     assert len(said) == 1 and "unexpected" not in said[0]
     assert f"write access to {state}" in said[0]
+
+
+def test_doctor_fails_a_workbook_of_another_user_that_a_sync_would_defer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = write_workbook(tmp_path / "ugyfelek.xlsx", [list(r) for r in ROWS])
+    book.chmod(0o666)  # writable for all, yet a copy could not keep its owner
+    os.chown(book, 4321, 4321)
+    config = write_config(tmp_path, book)
+    monkeypatch.setattr(os, "geteuid", lambda: 1234)  # sheetsync run as an ordinary user
+    monkeypatch.setattr(os, "getegid", lambda: 1234)
+    monkeypatch.setattr(os, "getgroups", lambda: [1234])
+    diagnosis = diagnose(load_settings(config, env={}))
+    check = next(c for c in diagnosis.checks if c.name == "workbook writable")
+    assert check.status == "fail" and "belongs to another user (uid 4321)" in check.detail
+    assert not diagnosis.ok
+    before = book.read_bytes()
+    outcome = WorkbookSheet(book).write(plan_for(ROWS, {2: [(4, "Kész")]}))
+    assert outcome.deferred and outcome.note == check.detail
+    assert book.read_bytes() == before
