@@ -24,7 +24,7 @@ EXCEL_CELL_LIMIT = 32_767  # characters; Excel refuses to open a longer cell
 
 EXCEL_LAST_COLUMN = 16_383  # 0-based: XFD, the 16,384th column
 # A start tag's attributes, quoted values honoured: `>` and `/>` may sit inside a value.
-_IN_TAG = rb"""((?:[^>"']|"[^"]*"|'[^']*')*?)"""
+_IN_TAG = rb"""((?:[^>"'/]++|/(?!>)|"[^"]*+"|'[^']*+')*+)"""
 _ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _REF = re.compile(rb"\$?([A-Z]{1,3})\$?(\d+)")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -389,6 +389,8 @@ def _shared_formulas(
 ) -> list[str]:
     """The cells of `edits` that hold a shared (master or member), array or data-table
     formula: overwriting one would break the cells computed with it."""
+    if b"<" + tags.prefix + b"f" not in inner:
+        return []  # the common case: no formula in the row
     found = []
     col = -1
     for cell in tags.cell.finditer(inner):
