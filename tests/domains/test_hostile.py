@@ -380,3 +380,43 @@ def test_a_password_and_a_query_in_the_base_url_reach_no_detail_log_or_cache(
     assert "GET http://<redacted>@127.0.0.1" in logged  # httpx's own request line
     for secret in ("TitkosJelszo9", "ApiKulcs123", "ugynokseg"):
         assert secret not in logged, secret
+
+
+GENERIC_RECORD_AND_NO_MATCH = {  # a server outside the table: any field line is a record
+    "a-record": b"nameserver: ns1.x.net\nholder: ACME\nNOT FOUND\n",
+    "name-server": b"Name Server: ns1.x.net\nNOT FOUND\n",
+    "expiry": b"Expiration Date: 2030-01-01\nNOT FOUND\n",
+    "registrant": b"Registrant Name: ACME\nNOT FOUND\n",
+    "ripe-style": b"owner-c: ACME\nsource: RIPE\nNOT FOUND\n",
+    "dnssec": b"DNSSEC: unsigned\nNOT FOUND\n",
+    "empty-field": b"Nameservers:\n    ns1.x.net\nNOT FOUND\n",
+    "no-space": b"Domain Name:PELDA.COM\nNOT FOUND\n",
+    "status": b"Domain Status: clientTransferProhibited\nNo Data Found\n",
+}
+GENERIC_FREE = {  # a no-match line about the name, with comments, prose and disclaimers
+    "plain": b"NOT FOUND\n",
+    "about-the-name": b'No match for "PELDA.COM".\n',
+    "comments": b"% a comment\n# another: with a colon\nNo entries found\n",
+    "verisign": b'No match for "PELDA.COM".\n>>> Last update of whois database: 2026 <<<\n\n'
+    b"NOTICE: The expiration date displayed in this record is the date the\n"
+    b"TERMS OF USE: You are not authorized to access or query our Whois\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [(a, Verdict.UNKNOWN) for a in GENERIC_RECORD_AND_NO_MATCH.values()]
+    + [(a, Verdict.AVAILABLE) for a in GENERIC_FREE.values()],
+    ids=[*GENERIC_RECORD_AND_NO_MATCH, *GENERIC_FREE],
+)
+def test_a_record_line_beside_a_generic_no_match_is_never_available(
+    tmp_path: Path, answer: bytes, verdict: Verdict
+) -> None:
+    com = normalize_domain("pelda.com")
+    with LoopbackWhois({com.ascii: answer}) as server:
+        config = live_settings(
+            tmp_path, whois_servers={"com": server.address}, timeout_seconds=DEADLINE
+        )
+        found = make_checker(config, FakeTime()).check([com])[com.ascii]
+    assert found.verdict == verdict, found.reason
+    assert server.queries == ["pelda.com\r\n"]
