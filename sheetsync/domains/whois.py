@@ -119,9 +119,11 @@ _BE = Registry(
 
 BUILTIN: Mapping[str, Registry] = {"hu": _HU, "eu": _EU, "at": _AT, "de": _DE, "it": _IT, "be": _BE}
 
-# A server named by an override but not in the table: its disclaimers are unknown, so
-# every line is set aside except those that look like a record field or a no-match
-# line, and the answer is free only if exactly one no-match line is left.
+# A server named by an override but not in the table: its disclaimers are unknown. Prose
+# is set aside, and so are comments ('%', '#', '>>> … <<<') and the few disclaimer
+# sentences every such server prints; but ANY other `key: value` line (a field name, a
+# colon, a value or none) counts as a record line. The answer is free only if exactly
+# one no-match line is left.
 _NO_MATCH = (
     r'No match(?: for(?: domain)?)?\s*"?<name>"?\.?',
     r"No match\.?",
@@ -131,14 +133,18 @@ _NO_MATCH = (
     r"No Data Found\.?",
     r"Nincs tal[aá]lat(?:\s*/\s*No match)?",
 )
-_RECORD_FIELD = (
-    r"\s*(?:Domain(?: Name)?|Registry Domain ID|Sponsoring Registrar|Registrar[\w ]*"
-    r"|Creat\w*(?: Date| On)?|Registered(?: On)?|record created|Updated Date|Expir\w*(?: Date)?"
-    r"|Registry Expiry Date|Name ?Servers?|nserver|(?:Domain )?Status|Registrant[\w ]*)\s*:"
+_COMMENT = r"(?:%|#|>>>).*"
+_DISCLAIMER = (
+    r"(?:NOTICE|TERMS OF USE|URL of the ICANN (?:Whois|RDDS) Inaccuracy Complaint Form"
+    r"|For more information on Whois status codes)\b.*"
 )
+_FIELD = r"\s*[A-Za-z][A-Za-z0-9 ._/()-]{0,39}:.*"  # `key: value` (a key names no sentence)
 _GENERIC = Registry(
     host="",
-    ignored=rf"(?!{_RECORD_FIELD})(?!\s*(?:{'|'.join(_NO_MATCH)})\s*$).*",
+    ignored=(
+        rf"(?:{_COMMENT})|(?:{_DISCLAIMER})"
+        rf"|(?!{_FIELD}$)(?!\s*(?:{'|'.join(_NO_MATCH)})\s*$).*"
+    ),
     free=tuple((pattern,) for pattern in _NO_MATCH),
     registered=(
         (

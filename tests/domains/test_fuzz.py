@@ -56,12 +56,34 @@ class HttpAnswer:
             return Verdict.UNKNOWN
         if self.headers.get("Content-Encoding", "identity") != "identity":
             return Verdict.UNKNOWN
-        value, problem = load_json(self.body) if self.body.strip() else ({}, None)
-        if self.status == 404 and problem is None and isinstance(value, dict):
-            return Verdict.AVAILABLE if value.get("errorCode", 404) == 404 else Verdict.UNKNOWN
-        if self.status == 200 and problem is None and isinstance(value, dict):
-            named = str(value.get("ldhName") or "").lower().rstrip(".")
-            if value.get("objectClassName") == "domain" and named in ("", name):
+        if self.status == 404 and not self.body:
+            return Verdict.AVAILABLE
+        value, problem = load_json(self.body)
+        if problem is not None or not isinstance(value, dict):
+            return Verdict.UNKNOWN
+        if self.status == 404:
+            # only an RDAP error object, sent as JSON, is the registry's "not found"
+            kind = {k.lower(): v for k, v in self.headers.items()}.get("content-type", "")
+            keys = set(value)
+            error = keys <= {
+                "errorCode",
+                "title",
+                "description",
+                "notices",
+                "lang",
+                "rdapConformance",
+            } and bool(keys & {"errorCode", "title", "description"})
+            json_sent = kind.split(";")[0].strip().lower() in (
+                "application/rdap+json",
+                "application/json",
+            )
+            ok = error and json_sent and value.get("errorCode", 404) == 404
+            return Verdict.AVAILABLE if ok else Verdict.UNKNOWN
+        if self.status == 200 and value.get("objectClassName") == "domain":
+            names = {
+                str(value.get(k) or "").lower().rstrip(".") for k in ("ldhName", "unicodeName")
+            }
+            if name in names:
                 return Verdict.REGISTERED
         return Verdict.UNKNOWN
 

@@ -17,6 +17,7 @@ import pytest
 
 from sheetsync.core.model import DomainVerdict, Doubt, Verdict
 from sheetsync.core.names import normalize_domain
+from sheetsync.redaction import redact
 from tests.support.domain_servers import (
     FakeTime,
     LoopbackWhois,
@@ -263,3 +264,161 @@ def test_a_stalled_whois_server_is_asked_once_per_pass(tmp_path: Path) -> None:
     assert {v.doubt for v in verdicts.values()} == {Doubt.NO_ANSWER}
     assert not any(v.outage for v in verdicts.values())  # it was reached: each row says so
     assert elapsed < WITHIN
+
+
+# -- the outside attack of session 3 (docs/testing.md) ------------------------------------
+
+
+class KeepAliveSmuggler(LoopbackHttp):
+    """Keeps each connection open for more requests; to a name starting with "smug" it
+    answers twice (two empty 404s), so a client reusing the connection would read the
+    second as the next name's answer."""
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                request = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                return
+            path = request.split(b" ", 2)[1].decode("latin-1")
+            self.paths.append(path)
+            name = path.rsplit("/", 1)[-1]
+            if name.startswith("smug"):
+                writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" * 2)
+            else:
+                body = json.dumps({"objectClassName": "domain", "ldhName": name}).encode()
+                head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n\r\n"
+                writer.write(head.encode() + body)
+            await writer.drain()
+
+
+def test_an_answer_queued_on_a_kept_alive_connection_never_decides_the_next_name(
+    tmp_path: Path,
+) -> None:
+    names = ["smug-1.cz", "foglalt-1.cz", "foglalt-2.cz", "smug-2.cz", "foglalt-3.cz"]
+    domains = [normalize_domain(n) for n in names]
+    with KeepAliveSmuggler({}) as server:
+        config = live_settings(
+            tmp_path,
+            rdap_servers={"cz": server.base_url},
+            timeout_seconds=DEADLINE,
+            concurrency_per_server=1,
+        )
+        verdicts = make_checker(config, FakeTime()).check(domains)
+    for name in ("foglalt-1.cz", "foglalt-2.cz", "foglalt-3.cz"):
+        assert verdicts[name].verdict == Verdict.REGISTERED, verdicts[name].reason
+    assert len(server.paths) == len(names)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (json.dumps({"objectClassName": "domain", "ldhName": "pelda.cz"}).encode(),
+         "application/rdap+json"),  # a domain object under a 404: contradictory
+        (json.dumps({"ldhName": "pelda.cz", "status": ["active"]}).encode(),
+         "application/rdap+json"),
+        (json.dumps({"events": []}).encode(), "application/rdap+json"),
+        (b'{"foo": [1]}', "application/rdap+json"),  # JSON of another shape
+        (b"{}", "application/rdap+json"),
+        (b" \r\n ", "application/rdap+json"),  # whitespace only is not empty
+        (NOT_FOUND_JSON, "text/plain"),  # an error object, but not sent as JSON
+        (NOT_FOUND_JSON, ""),
+    ],
+    ids=["domain-object", "domain-shape", "events", "other-shape", "empty-object",
+         "whitespace", "text-plain", "no-type"],
+)  # fmt: skip
+def test_a_404_that_is_not_a_plain_rdap_not_found_is_unknown(
+    tmp_path: Path, body: bytes, content_type: str
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    verdicts, _, _ = check_rdap(tmp_path, {"/domain/pelda.cz": respond(404, body, headers)})
+    verdict = verdicts[CZ.ascii]
+    assert (verdict.verdict, verdict.doubt) == (Verdict.UNKNOWN, Doubt.UNREADABLE), verdict.reason
+
+
+def test_a_200_about_no_name_or_another_is_not_registered(tmp_path: Path) -> None:
+    nameless = json.dumps({"objectClassName": "domain"}).encode()
+    other = json.dumps({"objectClassName": "domain", "ldhName": "masik.cz"}).encode()
+    rdap_json = {"Content-Type": "application/rdap+json"}
+    routes = {
+        "/domain/pelda.cz": respond(200, nameless, rdap_json),
+        "/domain/harmadik.cz": respond(200, other, rdap_json),
+    }
+    verdicts, _, _ = check_rdap(tmp_path, routes, "pelda.cz", "harmadik.cz")
+    assert verdicts["pelda.cz"].verdict == verdicts["harmadik.cz"].verdict == Verdict.UNKNOWN
+    assert verdicts["harmadik.cz"].doubt == Doubt.OTHER_NAME
+
+
+def test_a_password_and_a_query_in_the_base_url_reach_no_detail_log_or_cache(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    found = respond(200, json.dumps({"objectClassName": "domain", "ldhName": "pelda.cz"}).encode())
+    redirect = respond(
+        302, headers={"Location": "http://u:TitkosJelszo9@x.example/?apikey=RedirKulcs77"}
+    )
+    with LoopbackHttp({}, default=found) as server:
+        server.routes["/rdap/domain/pelda.cz?apikey=ApiKulcs123"] = found
+        server.routes["/rdap/domain/masik.cz?apikey=ApiKulcs123"] = redirect
+        base = f"http://ugynokseg:TitkosJelszo9@127.0.0.1:{server.port}/rdap/?apikey=ApiKulcs123"
+        config = live_settings(tmp_path, rdap_servers={"cz": base}, timeout_seconds=DEADLINE)
+        with caplog.at_level("DEBUG"):
+            verdicts = make_checker(config, FakeTime()).check([CZ, normalize_domain("masik.cz")])
+    # the name goes into the path, the query is kept after it
+    assert sorted(server.paths) == [
+        "/rdap/domain/masik.cz?apikey=ApiKulcs123",
+        "/rdap/domain/pelda.cz?apikey=ApiKulcs123",
+    ]
+    assert verdicts[CZ.ascii].verdict == Verdict.REGISTERED
+    assert verdicts[CZ.ascii].details["server"] == f"127.0.0.1:{server.port}"
+    assert verdicts["masik.cz"].doubt == Doubt.REDIRECTED
+    # what is kept (details, reasons: the verdict cache's rows) shows no secret, nor the
+    # redirect target's; a log line shows none of the base URL's
+    kept = repr(dict(verdicts))
+    for secret in ("TitkosJelszo9", "ApiKulcs123", "ugynokseg", "RedirKulcs77"):
+        assert secret not in kept, secret
+    # httpx logs each request's URL: the log formatters' redaction knows the secrets now
+    logged = redact(f"GET {base}/domain/pelda.cz") + "".join(
+        redact(r.getMessage()) for r in caplog.records
+    )
+    for secret in ("TitkosJelszo9", "ApiKulcs123", "ugynokseg"):
+        assert secret not in logged, secret
+
+
+GENERIC_RECORD_AND_NO_MATCH = {  # a server outside the table: any field line is a record
+    "a-record": b"nameserver: ns1.x.net\nholder: ACME\nNOT FOUND\n",
+    "name-server": b"Name Server: ns1.x.net\nNOT FOUND\n",
+    "expiry": b"Expiration Date: 2030-01-01\nNOT FOUND\n",
+    "registrant": b"Registrant Name: ACME\nNOT FOUND\n",
+    "ripe-style": b"owner-c: ACME\nsource: RIPE\nNOT FOUND\n",
+    "dnssec": b"DNSSEC: unsigned\nNOT FOUND\n",
+    "empty-field": b"Nameservers:\n    ns1.x.net\nNOT FOUND\n",
+    "no-space": b"Domain Name:PELDA.COM\nNOT FOUND\n",
+    "status": b"Domain Status: clientTransferProhibited\nNo Data Found\n",
+}
+GENERIC_FREE = {  # a no-match line about the name, with comments, prose and disclaimers
+    "plain": b"NOT FOUND\n",
+    "about-the-name": b'No match for "PELDA.COM".\n',
+    "comments": b"% a comment\n# another: with a colon\nNo entries found\n",
+    "verisign": b'No match for "PELDA.COM".\n>>> Last update of whois database: 2026 <<<\n\n'
+    b"NOTICE: The expiration date displayed in this record is the date the\n"
+    b"TERMS OF USE: You are not authorized to access or query our Whois\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [(a, Verdict.UNKNOWN) for a in GENERIC_RECORD_AND_NO_MATCH.values()]
+    + [(a, Verdict.AVAILABLE) for a in GENERIC_FREE.values()],
+    ids=[*GENERIC_RECORD_AND_NO_MATCH, *GENERIC_FREE],
+)
+def test_a_record_line_beside_a_generic_no_match_is_never_available(
+    tmp_path: Path, answer: bytes, verdict: Verdict
+) -> None:
+    com = normalize_domain("pelda.com")
+    with LoopbackWhois({com.ascii: answer}) as server:
+        config = live_settings(
+            tmp_path, whois_servers={"com": server.address}, timeout_seconds=DEADLINE
+        )
+        found = make_checker(config, FakeTime()).check([com])[com.ascii]
+    assert found.verdict == verdict, found.reason
+    assert server.queries == ["pelda.com\r\n"]
