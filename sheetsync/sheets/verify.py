@@ -154,9 +154,10 @@ def check(expectation: Expectation, rows: Sequence[Sequence[CellValue]]) -> Chec
 def settle(first: Check, second: Check | None = None, cells_written: int = 0) -> Settled:
     """The account of a verification: the first look, and the look after its one repair
     (None: none was needed, or it could not be made). What is still wrong is left."""
-    if first.header_changed:
+    if first.header_changed or (second is not None and second.header_changed):
         why = "the header row changed while sheetsync was writing"
-        return unverified(first.unconfirmed, f"{why}; check that the status columns hold statuses")
+        note = f"{why}; check that the status columns hold statuses"
+        return unverified((second or first).unconfirmed, note, cells_written)
     last = second or first
     repaired = max(first.rows_wrong - last.rows_wrong, 0) if second is not None else 0
     left = last.rows_wrong + last.unconfirmed
