@@ -48,6 +48,7 @@ from sheetsync.sheets.verify import (
     Settled,
     check,
     expect,
+    retyped,
     settle,
     unverified,
 )
@@ -155,11 +156,17 @@ class GoogleSheet:
         fresh, size = self._read_values(self._current_grid(), purpose="guard read")
         guard = view_of_rows(fresh, plan)
         resolution = resolve(plan, guard)
+        stale = retyped(plan, fresh, guard)
+        why = (
+            f"{stale} row(s) typed over or cleared during the sync still hold a former "
+            "client's status: the next sync sees to them"
+        )
         outcome = WriteOutcome(
             cells_written=len(resolution.cells),
             rows_written=resolution.rows_written,
             rows_skipped=resolution.rows_skipped,
-            note=resolution.note,
+            note="; ".join(n for n in (resolution.note, why if stale else None) if n) or None,
+            rows_left=stale,
         )
         if not resolution.cells:
             return outcome
@@ -172,7 +179,7 @@ class GoogleSheet:
             outcome,
             cells_written=outcome.cells_written + settled.cells_written,
             rows_repaired=settled.repaired,
-            rows_left=settled.left,
+            rows_left=outcome.rows_left + settled.left,
             note="; ".join(n for n in (outcome.note, settled.note) if n) or None,
         )
 

@@ -415,6 +415,51 @@ def test_a_staff_edit_after_the_write_is_never_overwritten_by_putting_cells_back
     assert api.sheet.cells[1][phone] == "+36 30 111 2222"
 
 
+def type_over_alfa(fake: FakeSheetsApi) -> None:
+    """A colleague types a new client over Alfa Kft. (not edited: not written this pass)."""
+    row = next(r for r in fake.sheet.cells if r[0] == "Alfa Kft.")
+    row[0], row[2], row[8] = "Zöld Fogászat Kft.", "info@zold.hu", "zold.hu"
+
+
+def clear_alfa(fake: FakeSheetsApi) -> None:
+    row = next(r for r in fake.sheet.cells if r[0] == "Alfa Kft.")
+    row[:FIRST_STATUS] = [None] * FIRST_STATUS
+
+
+def type_over_cezar(fake: FakeSheetsApi) -> None:
+    """The same over Cézár Kft., whose status this pass has just written."""
+    row = next(r for r in fake.sheet.cells if r[0] == "Cézár Kft.")
+    row[0], row[2], row[8] = "Zöld Fogászat Kft.", "info@zold.hu", "zold.hu"
+
+
+@pytest.mark.parametrize(
+    ("edit", "moment"),
+    [
+        (type_over_alfa, (BATCH_GET, 2)),  # between the read and the guard read
+        (clear_alfa, (BATCH_GET, 2)),
+        (type_over_cezar, (BATCH_GET, 3)),  # between the write and the verify read
+    ],
+    ids=["typed over before the guard read", "cleared", "typed over after the write"],
+)
+def test_a_row_typed_over_or_cleared_during_the_sync_is_counted_as_left_and_said(
+    api: FakeSheetsApi,
+    settings: Settings,
+    edit: Callable[[FakeSheetsApi], None],
+    moment: tuple[str, int],
+) -> None:
+    office = Office(api, settings)
+    api.before(*moment, edit)
+
+    result = office.sync()
+
+    outcome = result.outcome
+    assert outcome.rows_left == 1  # the former client's status is still in that row
+    assert outcome.note and "the next sync" in outcome.note
+    assert to_json(result)["rows_left"] == 1
+    office.clock.advance(minutes=5)
+    assert office.sync().outcome.rows_left == 0  # which sees to it
+
+
 # -- a re-created tab ---------------------------------------------------------------------
 
 
