@@ -6,8 +6,9 @@ data, and only when something must be written one guard `values.batchGet`, at mo
 `spreadsheets.batchUpdate` that appends grid columns (never shrinks), one
 `values.batchUpdate` (RAW, changed cells only) and one `values.batchGet` reading it
 back (`verify`); a colleague's edit caught there costs one repair write and one more
-read. Values are read unformatted with dates as serial numbers: text stays text,
-checkboxes are booleans.
+read, a column inserted or deleted under a write one write putting staff cells back.
+Values are read unformatted with dates as serial numbers: text stays text, checkboxes
+are booleans.
 """
 
 from __future__ import annotations
