@@ -6,8 +6,9 @@ data, and only when something must be written one guard `values.batchGet`, at mo
 `spreadsheets.batchUpdate` that appends grid columns (never shrinks), one
 `values.batchUpdate` (RAW, changed cells only) and one `values.batchGet` reading it
 back (`verify`); a colleague's edit caught there costs one repair write and one more
-read. Values are read unformatted with dates as serial numbers: text stays text,
-checkboxes are booleans.
+read, a column inserted or deleted under a write one write putting staff cells back.
+Values are read unformatted with dates as serial numbers: text stays text, checkboxes
+are booleans.
 """
 
 from __future__ import annotations
@@ -41,7 +42,17 @@ from sheetsync.sheets.google_metadata import Book, Grid, book_of, choose
 from sheetsync.sheets.google_metadata import MetadataCache as MetadataCache  # re-exported
 from sheetsync.sheets.guard import resolve, view_of_rows
 from sheetsync.sheets.port import RequestObserver, SheetSnapshot
-from sheetsync.sheets.verify import Cell, Expectation, Settled, check, expect, settle, unverified
+from sheetsync.sheets.restore import restoration
+from sheetsync.sheets.verify import (
+    Cell,
+    Expectation,
+    Settled,
+    check,
+    expect,
+    retyped,
+    settle,
+    unverified,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -146,11 +157,17 @@ class GoogleSheet:
         fresh, size = self._read_values(self._current_grid(), purpose="guard read")
         guard = view_of_rows(fresh, plan)
         resolution = resolve(plan, guard)
+        stale = retyped(plan, fresh, guard)
+        why = (
+            f"{stale} row(s) typed over or cleared during the sync still hold a former "
+            "client's status: the next sync sees to them"
+        )
         outcome = WriteOutcome(
             cells_written=len(resolution.cells),
             rows_written=resolution.rows_written,
             rows_skipped=resolution.rows_skipped,
-            note=resolution.note,
+            note="; ".join(n for n in (resolution.note, why if stale else None) if n) or None,
+            rows_left=stale,
         )
         if not resolution.cells:
             return outcome
@@ -158,31 +175,76 @@ class GoogleSheet:
         expectation = expect(plan, fresh, guard, resolution.cells)
         if expectation is None:
             return outcome
-        settled = self._verify(expectation)
+        settled = self._verify(expectation, fresh, resolution.cells)
         return replace(
             outcome,
             cells_written=outcome.cells_written + settled.cells_written,
             rows_repaired=settled.repaired,
-            rows_left=settled.left,
+            rows_left=outcome.rows_left + settled.left,
             note="; ".join(n for n in (outcome.note, settled.note) if n) or None,
         )
 
-    def _verify(self, expectation: Expectation) -> Settled:
+    def _verify(
+        self, expectation: Expectation, placed_by: list[list[CellValue]], cells: Sequence[Cell]
+    ) -> Settled:
         """Read the sheet back; if a colleague's edit sent statuses astray, write once
         more where the rows are now and read back again. One repair round at most: what
-        is still wrong then is left to the next sync, which plans afresh."""
+        is still wrong is left to the next sync, which plans afresh. A column inserted or
+        deleted under a write (`cells`, placed by the read `placed_by`) shows as a
+        shifted header: the staff cells it overwrote are put back (`restore`)."""
         repaired = 0  # cells the repair wrote
         try:
-            first = check(expectation, self._read_back())
-            if first.header_changed or not first.cells:
+            seen = self._read_back()
+            first = check(expectation, seen)
+            if first.header_changed:
+                return self._restore(settle(first), placed_by, seen, cells, expectation)
+            if not first.cells:
                 return settle(first)
             self._send(first.cells, "repair write")
             repaired = len(first.cells)
-            return settle(first, check(expectation, self._read_back()), repaired)
+            again = self._read_back()
+            second = check(expectation, again)
+            settled = settle(first, second, repaired)
+            if second.header_changed:  # under the repair write: put back what it overwrote
+                return self._restore(settled, seen, again, first.cells, expectation)
+            return settled
         except SheetAccessError as exc:  # written already: the pass stands, unproven
             log.warning("could not verify the status cells just written: %s", exc)
             why = f"the write could not be verified ({exc})"
             return unverified(expectation.rows_written, why, repaired)
+
+    def _restore(
+        self,
+        settled: Settled,
+        before: list[list[CellValue]],
+        after: list[list[CellValue]],
+        cells: Sequence[Cell],
+        expectation: Expectation,
+    ) -> Settled:
+        """One write putting back the staff cells `cells` overwrote after a column moved
+        between the read `before` and the write; `after` is the read that saw it."""
+        put_back = restoration(before, after, expectation.header_row, cells)
+        if put_back.shift is None:
+            log.warning("the header row changed in a way no column insert or delete explains")
+            return settled
+        if not put_back.cells:
+            return settled
+        self._send(put_back.cells, "restore write")
+        log.warning(
+            "a column was %s at column %d while writing: %d overwritten cell(s) put back",
+            "inserted" if put_back.shift.count > 0 else "deleted",
+            put_back.shift.at + 1,
+            len(put_back.cells),
+        )
+        note = (
+            f"{len(put_back.cells)} cell(s) the write had overwritten after a column was "
+            "inserted or deleted: put back; the status columns are left to the next sync"
+        )
+        return replace(
+            settled,
+            cells_written=settled.cells_written + len(put_back.cells),
+            note="; ".join(n for n in (settled.note, note) if n),
+        )
 
     # -- requests -------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ so is not confirmed, and the next sync (which plans afresh) sees to it.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -102,6 +102,22 @@ def expect(
     return Expectation(plan.header_row, plan.identity_columns, headers, columns, _trimmed(rows))
 
 
+def retyped(plan: WritePlan, rows: Sequence[Sequence[CellValue]], guard: GuardView) -> int:
+    """Rows the guard read (`rows`, `guard`) finds under an identity the pass's read did
+    not have that still hold a status: typed over or cleared since the read, so the
+    status was another client's. Not planned, so not written: left to the next sync."""
+    columns = [col for _, col in plan.status_columns]
+    then = Counter(identity for _, identity in plan.identities)
+    seen: Counter[Identity] = Counter()
+    count = 0
+    for number, identity in sorted(guard.identities.items()):
+        seen[identity] += 1
+        cells = rows[number - 1] if number <= len(rows) else ()
+        if seen[identity] > then[identity] and any(status_text(_at(cells, c)) for c in columns):
+            count += 1
+    return count
+
+
 def check(expectation: Expectation, rows: Sequence[Sequence[CellValue]]) -> Check:
     """Compare the sheet as read back (full rows, from row 1) with `expectation`."""
     exp = expectation
@@ -128,7 +144,7 @@ def check(expectation: Expectation, rows: Sequence[Sequence[CellValue]]) -> Chec
     strays = _signatures(exp, set(belongs.values()))  # written rows found in their place
 
     cells: list[Cell] = []
-    wrong = 0
+    wrong = fresh = 0
     first = exp.header_row + 1
     for index, row in enumerate(current):
         mine = belongs.get(index)
@@ -144,8 +160,13 @@ def check(expectation: Expectation, rows: Sequence[Sequence[CellValue]]) -> Chec
         if fix:
             wrong += 1
             cells.extend((first + index, col, text) for col, text in fix)
+        elif mine is None and row.key not in then and any(row.texts):
+            fresh += 1  # a new row holding a status: maybe a row typed over or cleared
+    # A row typed over or cleared since the guard read shows as a row gone and a new one
+    # holding its status (only as many as went: a new row may carry a status of its own).
+    gone = sum(1 for e in exp.rows if e.key not in now and any(map(status_text, e.texts)))
     placed = set(belongs.values())
-    unconfirmed = sum(
+    unconfirmed = min(fresh, gone) + sum(
         1 for index, e in enumerate(exp.rows) if e.written and index not in placed and e.key in now
     )
     return Check(tuple(cells), wrong, unconfirmed)
@@ -154,9 +175,10 @@ def check(expectation: Expectation, rows: Sequence[Sequence[CellValue]]) -> Chec
 def settle(first: Check, second: Check | None = None, cells_written: int = 0) -> Settled:
     """The account of a verification: the first look, and the look after its one repair
     (None: none was needed, or it could not be made). What is still wrong is left."""
-    if first.header_changed:
+    if first.header_changed or (second is not None and second.header_changed):
         why = "the header row changed while sheetsync was writing"
-        return unverified(first.unconfirmed, f"{why}; check that the status columns hold statuses")
+        note = f"{why}; check that the status columns hold statuses"
+        return unverified((second or first).unconfirmed, note, cells_written)
     last = second or first
     repaired = max(first.rows_wrong - last.rows_wrong, 0) if second is not None else 0
     left = last.rows_wrong + last.unconfirmed

@@ -320,25 +320,144 @@ def test_a_verification_that_fails_leaves_the_rows_written_unconfirmed_not_the_p
     assert misplaced(read, api.sheet.cells, office.sync()) == ([], [])
 
 
-def test_a_column_inserted_while_writing_is_said_plainly(
-    api: FakeSheetsApi, settings: Settings, caplog: pytest.LogCaptureFixture
+def insert_column(fake: FakeSheetsApi) -> None:
+    """A colleague inserts a "Kapcsolattartó" column at B."""
+    for row in fake.sheet.cells:
+        row.insert(1, None)
+    fake.sheet.cells[0][1] = "Kapcsolattartó"
+
+
+def delete_column(fake: FakeSheetsApi) -> None:
+    """A colleague deletes the "E-mail típusa" column (B)."""
+    for row in fake.sheet.cells:
+        if len(row) > 1:
+            del row[1]
+
+
+def staff_cells(rows: list[list[Any]]) -> dict[tuple[int, str], Any]:
+    """Every cell outside the status columns, by row and the header above it."""
+    header = rows[0]
+    out = {}
+    for number, cells in enumerate(rows[1:], start=2):
+        for col, value in enumerate(cells):
+            name = header[col] if col < len(header) else None
+            if name not in STATUS and (value or None) is not None:
+                out[(number, str(name))] = value
+    return out
+
+
+@pytest.mark.parametrize("edit", [insert_column, delete_column], ids=["insert", "delete"])
+def test_a_column_moved_just_before_the_write_leaves_no_staff_cell_changed(
+    api: FakeSheetsApi,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    edit: Callable[[FakeSheetsApi], None],
 ) -> None:
     office = Office(api, settings)
-
-    def insert_column(fake: FakeSheetsApi) -> None:
-        for row in fake.sheet.cells:
-            row.insert(1, None)
-        fake.sheet.cells[0][1] = "Kapcsolattartó"
-
-    api.before(VALUES_UPDATE, 1, insert_column)
+    api.before(VALUES_UPDATE, 1, edit)
     caplog.set_level(logging.WARNING)
 
     outcome = office.sync().outcome
 
-    assert api.calls == [BATCH_GET, BATCH_GET, VALUES_UPDATE, BATCH_GET]  # no repair
+    staff = FakeSheetsApi()  # the sheet as staff left it, with their column edit
+    staff.add_worksheet("Ügyfelek", [list(r) for r in office.before])
+    edit(staff)
+    assert staff_cells(api.sheet.cells) == staff_cells(staff.sheet.cells)
+    # read, guard read, write, verify read, the write putting staff cells back
+    assert api.calls == [BATCH_GET, BATCH_GET, VALUES_UPDATE, BATCH_GET, VALUES_UPDATE]
     assert outcome.rows_left == len(outcome.rows_written) == 6
     assert outcome.note and "header row changed while sheetsync was writing" in outcome.note
-    assert "header row changed" in caplog.text
+    assert "put back; the status columns are left to the next sync" in outcome.note
+    assert "overwritten cell(s) put back" in caplog.text
+
+    office.clock.advance(minutes=5)
+    assert office.sync().outcome.rows_left == 0  # plans the status columns afresh
+    assert office.sync().outcome.cells_written == 0  # every status cell is right now
+    assert staff_cells(api.sheet.cells) == staff_cells(staff.sheet.cells)
+
+
+def test_a_column_inserted_before_the_repair_write_leaves_no_staff_cell_changed(
+    api: FakeSheetsApi, settings: Settings
+) -> None:
+    office = Office(api, settings)
+    api.before(VALUES_UPDATE, 1, lambda fake: fake.sheet.sort_by_column(0))
+    api.before(VALUES_UPDATE, 2, insert_column)
+
+    outcome = office.sync().outcome
+
+    staff = FakeSheetsApi()
+    staff.add_worksheet("Ügyfelek", [list(r) for r in office.before])
+    staff.sheet.sort_by_column(0)
+    insert_column(staff)
+    assert staff_cells(api.sheet.cells) == staff_cells(staff.sheet.cells)
+    assert api.calls == [BATCH_GET, BATCH_GET, VALUES_UPDATE, BATCH_GET, VALUES_UPDATE,
+                         BATCH_GET, VALUES_UPDATE]  # fmt: skip  # the last puts cells back
+    assert outcome.rows_repaired == 0  # nothing is claimed put right
+    assert outcome.rows_left == 6
+    assert outcome.note and "header row changed while sheetsync was writing" in outcome.note
+
+
+def test_a_staff_edit_after_the_write_is_never_overwritten_by_putting_cells_back(
+    api: FakeSheetsApi, settings: Settings
+) -> None:
+    office = Office(api, settings)
+    api.before(VALUES_UPDATE, 1, insert_column)
+    phone = FIRST_STATUS  # "Telefon" (N), one column right of where it was: status A then
+
+    def retype(fake: FakeSheetsApi) -> None:  # a colleague types over a written cell
+        fake.sheet.cells[1][phone] = "+36 30 111 2222"
+
+    api.before(BATCH_GET, 3, retype)
+
+    office.sync()
+
+    assert api.sheet.cells[0][phone] == "Telefon"
+    assert api.sheet.cells[1][phone] == "+36 30 111 2222"
+
+
+def type_over_alfa(fake: FakeSheetsApi) -> None:
+    """A colleague types a new client over Alfa Kft. (not edited: not written this pass)."""
+    row = next(r for r in fake.sheet.cells if r[0] == "Alfa Kft.")
+    row[0], row[2], row[8] = "Zöld Fogászat Kft.", "info@zold.hu", "zold.hu"
+
+
+def clear_alfa(fake: FakeSheetsApi) -> None:
+    row = next(r for r in fake.sheet.cells if r[0] == "Alfa Kft.")
+    row[:FIRST_STATUS] = [None] * FIRST_STATUS
+
+
+def type_over_cezar(fake: FakeSheetsApi) -> None:
+    """The same over Cézár Kft., whose status this pass has just written."""
+    row = next(r for r in fake.sheet.cells if r[0] == "Cézár Kft.")
+    row[0], row[2], row[8] = "Zöld Fogászat Kft.", "info@zold.hu", "zold.hu"
+
+
+@pytest.mark.parametrize(
+    ("edit", "moment"),
+    [
+        (type_over_alfa, (BATCH_GET, 2)),  # between the read and the guard read
+        (clear_alfa, (BATCH_GET, 2)),
+        (type_over_cezar, (BATCH_GET, 3)),  # between the write and the verify read
+    ],
+    ids=["typed over before the guard read", "cleared", "typed over after the write"],
+)
+def test_a_row_typed_over_or_cleared_during_the_sync_is_counted_as_left_and_said(
+    api: FakeSheetsApi,
+    settings: Settings,
+    edit: Callable[[FakeSheetsApi], None],
+    moment: tuple[str, int],
+) -> None:
+    office = Office(api, settings)
+    api.before(*moment, edit)
+
+    result = office.sync()
+
+    outcome = result.outcome
+    assert outcome.rows_left == 1  # the former client's status is still in that row
+    assert outcome.note and "the next sync" in outcome.note
+    assert to_json(result)["rows_left"] == 1
+    office.clock.advance(minutes=5)
+    assert office.sync().outcome.rows_left == 0  # which sees to it
 
 
 # -- a re-created tab ---------------------------------------------------------------------
