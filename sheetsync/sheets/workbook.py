@@ -23,7 +23,7 @@ from xml.etree.ElementTree import ParseError
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook, SheetTypeEnum
 
 from sheetsync.core.keys import loose_key
-from sheetsync.core.layout import HEADER_SEARCH_ROWS
+from sheetsync.core.layout import HEADER_SEARCH_ROWS, column_letter
 from sheetsync.core.plan import WriteOutcome, WritePlan
 from sheetsync.core.values import CellValue, text_of
 from sheetsync.errors import SheetAccessError, SheetLayoutError, TransientSheetError
@@ -47,7 +47,6 @@ from sheetsync.sheets.xlsx_sheet import (
     CellEdit,
     SheetEdit,
     Styles,
-    column_letters,
     edit_sheet,
 )
 from sheetsync.sheets.xlsx_styles import StyleBook
@@ -334,10 +333,10 @@ def _refuse_merged(
         for (r0, c0), (r1, c1) in merges:
             if r0 <= row - 1 <= r1 and c0 <= col <= c1:
                 label = headers.get(col) or (text_of(header[col]) if col < len(header) else None)
-                span = f"{column_letters(c0)}{r0 + 1}:{column_letters(c1)}{r1 + 1}"
+                span = f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"
                 raise SheetLayoutError(
                     f"cells {span} are merged over the status column {label or '?'!r} (column "
-                    f"{column_letters(col)}): sheetsync never unmerges staff's cells; unmerge "
+                    f"{column_letter(col)}): sheetsync never unmerges staff's cells; unmerge "
                     "them (Excel: Home → Merge & Center) or move them out of the status "
                     "columns; nothing was written"
                 )
@@ -352,7 +351,7 @@ def _refuse_past_last_column(resolution: Resolution, rows: Sequence[Sequence[Cel
          for i, v in enumerate(reversed(row)) if v is not None and v != ""),
         default=(EXCEL_LAST_COLUMN, 0),
     )  # fmt: skip
-    cell = f"{column_letters(stray[0])}{stray[1] + 1}"
+    cell = f"{column_letter(stray[0])}{stray[1] + 1}"
     raise SheetLayoutError(
         f"the status columns would go past Excel's last column (XFD): cell {cell} sits at "
         "the far right of the sheet; clear or move that cell (or add the status column "
@@ -363,7 +362,7 @@ def _refuse_past_last_column(resolution: Resolution, rows: Sequence[Sequence[Cel
 def _refuse_calculated(resolution: Resolution, calculated: set[str]) -> None:
     """Status cells that calcChain.xml lists as formulas: overwritten, Excel would call the
     file damaged."""
-    cells = [f"{column_letters(c)}{r}" for r, c, _ in resolution.cells]
+    cells = [f"{column_letter(c)}{r}" for r, c, _ in resolution.cells]
     listed = [cell for cell in cells if cell in calculated]
     if listed:
         raise SheetLayoutError(

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from sheetsync.core.layout import column_letter
 from sheetsync.errors import SheetLayoutError
 
 Role = Literal["plain", "header", "wrap", "date"]
@@ -63,15 +64,6 @@ def column_index(letters: bytes | str) -> int:
     for char in letters if isinstance(letters, str) else letters.decode():
         index = index * 26 + ord(char) - 64
     return index - 1
-
-
-def column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def edit_sheet(
@@ -366,7 +358,7 @@ def _rewrite_row(
         raw = found.group(0)
         if ref is None:  # number the cell, so one inserted before it cannot shift it
             raw = raw.replace(b"<" + tags.prefix + b"c", b"<%sc r=\"%s%d\"" % (
-                tags.prefix, column_letters(col).encode(), number), 1)  # fmt: skip
+                tags.prefix, column_letter(col).encode(), number), 1)  # fmt: skip
         style = _CELL_STYLE.search(start)
         cells[col] = (raw, int(style.group(1)) if style else None)
         rest = inner[found.end() :]
@@ -399,7 +391,7 @@ def _shared_formulas(
         formula = tags.formula.search(cell.group(2) or b"")
         kind = _attrs(formula.group(1)).get(b"t", b"normal") if formula else b"normal"
         if col in edits and kind != b"normal":
-            found.append(f"{column_letters(col)}{number}")
+            found.append(f"{column_letter(col)}{number}")
     return found
 
 
@@ -413,7 +405,7 @@ def _styled(base: int, role: Role, styles: Styles) -> int:
 
 def _cell_xml(row: int, col: int, cell: CellEdit, style: int, tags: _Tags) -> bytes:
     p = tags.prefix
-    start = b'<%sc r="%s%d"' % (p, column_letters(col).encode(), row)
+    start = b'<%sc r="%s%d"' % (p, column_letter(col).encode(), row)
     if style:
         start += b' s="%d"' % style
     if cell.number is not None:
@@ -444,7 +436,7 @@ def _bounds(ref: bytes) -> tuple[int, int, int, int] | None:
 
 def _ref(bounds: tuple[int, int, int, int]) -> bytes:
     c0, r0, c1, r1 = bounds
-    return f"{column_letters(c0)}{r0}:{column_letters(c1)}{r1}".encode()
+    return f"{column_letter(c0)}{r0}:{column_letter(c1)}{r1}".encode()
 
 
 def _grow_dimension(head: bytes, last_col: int, last_row: int) -> bytes:

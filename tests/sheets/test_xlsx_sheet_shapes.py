@@ -10,12 +10,12 @@ from xml.etree import ElementTree
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sheetsync.core.layout import column_letter
 from sheetsync.sheets.xlsx_sheet import (
     CellEdit,
     SheetEdit,
     Styles,
     column_index,
-    column_letters,
     edit_sheet,
 )
 
@@ -48,7 +48,7 @@ def sheets(draw: st.DrawFn) -> tuple[bytes, list[bytes]]:
         cells = ""
         for col in sorted(draw(st.sets(st.integers(0, 6), max_size=4))):
             text = draw(cell_text).replace("&", "&amp;").replace("<", "&lt;")
-            ref = f"{column_letters(col)}{number}"
+            ref = f"{column_letter(col)}{number}"
             cell = f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
             if draw(st.booleans()):
                 value = quoted(draw(values), draw(quotes))
