@@ -19,6 +19,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -216,8 +217,11 @@ def test_a_run_level_failure_quotes_no_cell_anywhere(tmp_path: Path, breakage: s
     with LoopbackWebhook() as hook:
         env["SHEETSYNC_SLACK_WEBHOOK_URL"] = hook.url_with(HOOK_TOKEN)
         synced = sheetsync("sync", "--config", str(config), env=env)
-        status = sheetsync("status", "--config", str(config), env=env)
-        status_json = sheetsync("status", "--format", "json", "--config", str(config), env=env)
+        with ThreadPoolExecutor(2) as pool:  # two readers of the same store, side by side
+            status, status_json = pool.map(
+                lambda args: sheetsync(*args, "--config", str(config), env=env),
+                [("status",), ("status", "--format", "json")],
+            )
     assert (synced.returncode, status.returncode, status_json.returncode) == (1, 1, 1)
     assert synced.stderr.splitlines()[-1].startswith("sheetsync: ")
     logs = [json.loads(line) for line in synced.stderr.splitlines()[:-1]]

@@ -153,7 +153,7 @@ SEVERITY = {code: "error" for code in DOMAIN_ALERTS} | {"package-not-start": "wa
 @st.composite
 def clients(draw: st.DrawFn) -> list[ClientSnapshot]:
     out = []
-    for row in range(2, 2 + draw(st.integers(0, 30))):
+    for row in range(2, 2 + draw(st.integers(0, 16))):
         codes = draw(st.lists(st.sampled_from(CODES), max_size=3, unique=True))
         problems = tuple(
             Problem(code, None, SEVERITY.get(code, "info"), draw(text)) for code in codes
