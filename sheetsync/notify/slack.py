@@ -10,6 +10,7 @@ it is never logged or put in an error.
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -53,6 +54,7 @@ class SlackWebhookNotifier:
         self._retry = retry
         self._pacer = pacer
         self._revoked: int | None = None  # the status that revoked the webhook
+        self._answer_seconds = timeout  # the whole answer body, not each read of it
 
     def send(self, message: Message) -> None:
         if self._revoked is not None:
@@ -69,15 +71,16 @@ class SlackWebhookNotifier:
     def _post(self, message: Message) -> None:
         """One attempt. A status worth retrying raises httpx.HTTPStatusError (its text
         names only the status); a refusal raises a permanent NotifierError."""
+        url, payload = self._url.get_secret_value(), message.payload()
         try:
-            response = self._client.post(self._url.get_secret_value(), json=message.payload())
+            with self._client.stream("POST", url, json=payload) as response:
+                status = response.status_code
+                if 200 <= status < 300:
+                    return  # delivered: the body is not needed
+                body = _answer_head(response, time.monotonic() + self._answer_seconds)
         except (httpx.InvalidURL, ValueError):  # its text would quote the URL
             log.error("the Slack webhook URL is not a valid URL; check the configuration")
             raise NotifierError("Slack webhook URL is not valid", permanent=True) from None
-        status = response.status_code
-        if 200 <= status < 300:
-            return
-        body = response.text[:100]
         if status in REVOKED:
             self._revoked = status
             log.error(
@@ -91,7 +94,23 @@ class SlackWebhookNotifier:
         if status != 429 and status < 500:
             log.error("Slack refused the message: HTTP %s (%s)", status, body)
             raise NotifierError(f"Slack refused the message (HTTP {status})", permanent=True)
-        raise httpx.HTTPStatusError(f"HTTP {status}", request=response.request, response=response)
+        # A bodiless copy: the stream is closed, and only the status and headers matter.
+        answer = httpx.Response(status, headers=response.headers, request=response.request)
+        raise httpx.HTTPStatusError(f"HTTP {status}", request=response.request, response=answer)
+
+
+ANSWER_HEAD_BYTES = 1024  # enough of a refusal's body to log its reason
+
+
+def _answer_head(response: httpx.Response, deadline: float) -> str:
+    """The first bytes of a refusal's body, read within `deadline`: an endless or
+    trickling body costs neither memory nor time (httpx times each read, not the body)."""
+    head = b""
+    for chunk in response.iter_bytes():
+        head += chunk
+        if len(head) >= ANSWER_HEAD_BYTES or time.monotonic() > deadline:
+            break
+    return head[:ANSWER_HEAD_BYTES].decode("utf-8", "replace")[:100]
 
 
 def _transient(exc: Exception) -> Transient | None:

@@ -160,3 +160,51 @@ def test_the_webhook_url_never_appears_in_logs_or_errors(caplog: pytest.LogCaptu
     assert "SECRETTOKEN" not in str(caught.value)
     assert "SECRETTOKEN" not in caplog.text
     assert "SECRETTOKEN" not in repr(SecretStr(URL))
+
+
+class _Endless(httpx.SyncByteStream):
+    """A body that never ends; `pause` seconds between chunks (a trickle)."""
+
+    def __init__(self, pause: float = 0.0, size: int = 512) -> None:
+        self.pause = pause
+        self.size = size
+        self.chunks = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        import time as real_time
+
+        while True:
+            self.chunks += 1
+            if self.pause:
+                real_time.sleep(self.pause)
+            yield b"x" * self.size
+
+
+@pytest.mark.parametrize("status", [200, 400, 500])
+def test_an_endless_answer_is_read_only_up_to_its_head(status: int) -> None:
+    body = _Endless()
+    transport = httpx.MockTransport(lambda request: httpx.Response(status, stream=body))
+    time = FakeTime()
+    hook = SlackWebhookNotifier(
+        SecretStr(URL),
+        client=httpx.Client(transport=transport),
+        retry=replace(SLACK_POLICY, max_attempts=2),
+        pacer=time.pacer(),
+    )
+    if status == 200:
+        hook.send(MESSAGE)
+    else:
+        with pytest.raises(NotifierError):
+            hook.send(MESSAGE)
+    assert body.chunks <= 2 * 2  # at most the 1 KiB head, per attempt
+
+
+def test_a_trickling_refusal_is_cut_at_the_answer_deadline() -> None:
+    body = _Endless(pause=0.02, size=1)  # the 1 KiB head alone would take 20 s
+    transport = httpx.MockTransport(lambda request: httpx.Response(400, stream=body))
+    hook = SlackWebhookNotifier(
+        SecretStr(URL), client=httpx.Client(transport=transport), timeout=0.1
+    )
+    with pytest.raises(NotifierError, match="refused"):
+        hook.send(MESSAGE)
+    assert body.chunks <= 10  # a deadline of 0.1 s at a byte per 0.02 s
