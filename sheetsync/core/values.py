@@ -235,6 +235,7 @@ def _valid_address(text: str) -> str:
         and len(local) <= 64
         and len(lowered) <= 254
         and domain.rsplit(".", 1)[-1] not in _SPECIAL_USE
+        and "--" not in domain  # "ab--c", "xn--…": IDNA rules, email-validator decides
     ):
         return lowered
     try:
