@@ -1,25 +1,28 @@
-"""The `/healthz` and `/metrics` endpoint of `sheetsync serve` (stdlib http.server, a thread).
+"""The `/healthz` and `/metrics` endpoint of `sheetsync serve`: one asyncio loop in a thread.
 
 `/healthz` answers 200 with the health as JSON when healthy, 503 when not (or when
-the health cannot be read); `/metrics` is the Prometheus text exposition.
+the health cannot be read in time); `/metrics` is the Prometheus text exposition.
 
-Bounded like everything from outside: the kernel queues up to `BACKLOG` connections,
-at most `HANDLERS` are answered at once (a connection that finds no free handler
-within `HANDLER_WAIT` gets a 503), and a connection may take `CONNECTION_DEADLINE`
-seconds from accept to answer, idle or trickling, before it is cut. It listens on
-127.0.0.1 unless `[server] host` says otherwise.
+Bounded like everything from outside, and built so that clients who say nothing
+cannot silence it: connections are multiplexed on one event loop, so an idle one
+costs a socket, not a thread. At most `MAX_CONNECTIONS` are held; a new one beyond
+that pushes out the oldest that has not finished its request (a real probe sends its
+request at once, an idle one never does). A request head may be `MAX_HEAD` bytes and
+a connection may take `CONNECTION_DEADLINE` seconds from accept to answer. The health
+is read by one thread at a time, shared by the requests waiting for it, and waited
+for at most `HEALTH_WAIT` seconds. It listens on 127.0.0.1 unless `[server] host`
+says otherwise.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import json
 import logging
 import socket
 import threading
-import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
 
@@ -32,86 +35,21 @@ from sheetsync.ops.metrics import Metrics
 log = logging.getLogger(__name__)
 
 BACKLOG = 128
-HANDLERS = 8
-HANDLER_WAIT = 1.0
+MAX_CONNECTIONS = 256
+MAX_HEAD = 8 * 1024
 CONNECTION_DEADLINE = 10.0
-_BUSY = (
-    b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-    b"Content-Length: 5\r\nRetry-After: 1\r\nConnection: close\r\n\r\nbusy\n"
-)
+HEALTH_WAIT = 5.0
+_TEXT = "text/plain; charset=utf-8"
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    431: "Request Header Fields Too Large",
+    503: "Service Unavailable",
+}
 
-
-class BoundedHTTPServer(ThreadingHTTPServer):
-    """A thread per connection, at most `handlers` at once, each cut after `deadline`."""
-
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = BACKLOG
-
-    def __init__(
-        self,
-        address: tuple[str, int],
-        handler: type[BaseHTTPRequestHandler],
-        *,
-        handlers: int = HANDLERS,
-        wait: float = HANDLER_WAIT,
-        deadline: float = CONNECTION_DEADLINE,
-    ) -> None:
-        self.deadline = deadline
-        self._wait = wait
-        self._slots = threading.BoundedSemaphore(handlers)
-        self._open: dict[socket.socket, float] = {}  # connection -> when it was accepted
-        self._lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._take_slot():
-            _refuse(request)
-            self.shutdown_request(request)
-            return
-        with self._lock:
-            self._open[request] = time.monotonic()
-        try:
-            super().process_request(request, client_address)  # starts the handler thread
-        except BaseException:
-            self._release(request)
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._release(request)
-
-    def service_actions(self) -> None:
-        """Between accepts (every poll interval): cut connections past their deadline;
-        the handler blocked on one then sees it closed and ends."""
-        now = time.monotonic()
-        with self._lock:
-            late = [conn for conn, since in self._open.items() if now - since > self.deadline]
-        for conn in late:
-            with contextlib.suppress(OSError):  # closed meanwhile
-                conn.shutdown(socket.SHUT_RDWR)
-
-    def _take_slot(self) -> bool:
-        give_up = time.monotonic() + self._wait
-        while not self._slots.acquire(timeout=0.05):
-            self.service_actions()  # waiting for a handler must not stop the cutting
-            if time.monotonic() >= give_up:
-                return False
-        return True
-
-    def _release(self, request: Any) -> None:
-        with self._lock:
-            held = self._open.pop(request, None) is not None
-        if held:
-            self._slots.release()
-
-
-def _refuse(request: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # a client gone already needs no answer
-        request.settimeout(0.5)
-        request.sendall(_BUSY)
+Answer = tuple[int, str, bytes]
 
 
 class OpsServer:
@@ -122,32 +60,37 @@ class OpsServer:
         health: Callable[[], Health],
         metrics: Metrics,
         *,
-        handlers: int = HANDLERS,
-        wait: float = HANDLER_WAIT,
+        max_connections: int = MAX_CONNECTIONS,
         deadline: float = CONNECTION_DEADLINE,
+        health_wait: float = HEALTH_WAIT,
     ) -> None:
         self.host = host
         self.requested_port = port
         self.health = health
         self.metrics = metrics
-        self.handlers, self.wait, self.deadline = handlers, wait, deadline
-        self._httpd: BoundedHTTPServer | None = None
+        self.max_connections = max_connections
+        self.deadline = deadline
+        self.health_wait = health_wait
+        self._socket: socket.socket | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="sheetsync-health")
+        self._reading: asyncio.Future[Health] | None = None
+        # Connections still reading their request, oldest first (dicts keep order).
+        self._waiting: dict[asyncio.StreamWriter, None] = {}
+        self._answering: set[asyncio.StreamWriter] = set()
 
     @property
     def port(self) -> int:
         """The bound port (the one picked when 0 was asked)."""
-        assert self._httpd is not None, "not started"
-        return int(self._httpd.server_address[1])
+        assert self._socket is not None, "not started"
+        return int(self._socket.getsockname()[1])
 
     def start(self) -> OpsServer:
         try:
-            httpd = BoundedHTTPServer(
-                (self.host, self.requested_port),
-                _handler(self),
-                handlers=self.handlers,
-                wait=self.wait,
-                deadline=self.deadline,
+            listening = socket.create_server(
+                (self.host, self.requested_port), backlog=BACKLOG, reuse_port=False
             )
         except OSError as exc:
             raise SheetsyncError(
@@ -155,22 +98,26 @@ class OpsServer:
                 f"({exc.strerror}); set [server] port (SHEETSYNC_SERVER__PORT) or "
                 "[server] enabled = false"
             ) from None
-        self._httpd = httpd
+        self._socket = listening
+        self._loop = asyncio.new_event_loop()
+        ready = threading.Event()
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="sheetsync-ops"
+            target=self._run, args=(listening, ready), name="sheetsync-ops", daemon=True
         )
         self._thread.start()
+        ready.wait(5)
         log.info("health and metrics on http://%s:%d/healthz and /metrics", self.host, self.port)
         return self
 
     def stop(self) -> None:
-        if self._httpd is None:
+        if self._loop is None or self._thread is None:
             return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
+        stopped = self._stopped
+        if stopped is not None:
+            self._loop.call_soon_threadsafe(stopped.set)
+        self._thread.join(timeout=5)
+        self._reader.shutdown(wait=False, cancel_futures=True)
+        self._loop = self._thread = self._socket = None
 
     def __enter__(self) -> OpsServer:
         return self.start()
@@ -183,49 +130,100 @@ class OpsServer:
     ) -> None:
         self.stop()
 
+    def _run(self, listening: socket.socket, ready: threading.Event) -> None:
+        assert self._loop is not None
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._serve(listening, ready))
+        finally:
+            self._loop.close()
 
-def _handler(server: OpsServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "sheetsync"
-        timeout = server.deadline  # per read; the server cuts the whole connection too
+    async def _serve(self, listening: socket.socket, ready: threading.Event) -> None:
+        self._stopped = asyncio.Event()
+        server = await asyncio.start_server(
+            self._connection, sock=listening, limit=MAX_HEAD, backlog=BACKLOG
+        )
+        ready.set()
+        async with server:
+            await self._stopped.wait()
+            server.close()
+            for writer in [*self._waiting, *self._answering]:
+                writer.transport.abort()
+            await server.wait_closed()
 
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            if path == "/healthz":
-                self._healthz()
-            elif path == "/metrics":
-                self._send(200, CONTENT_TYPE_LATEST, server.metrics.exposition())
-            else:
-                self._send(
-                    404, "text/plain; charset=utf-8", b"not found: try /healthz or /metrics\n"
-                )
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._waiting[writer] = None
+        if len(self._waiting) + len(self._answering) > self.max_connections:
+            oldest = next(iter(self._waiting))
+            oldest.transport.abort()  # its reader sees the connection gone and ends
+        answered = False
+        try:
+            async with asyncio.timeout(self.deadline):
+                request = await _read_request(reader)
+                del self._waiting[writer]
+                self._answering.add(writer)
+                answer = await self._answer(request) if isinstance(request, str) else request
+                writer.write(_response(*answer))
+                writer.close()
+                await writer.wait_closed()
+                answered = True
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+            pass  # idle, trickling, gone or pushed out: nothing to answer
+        finally:
+            self._waiting.pop(writer, None)
+            self._answering.discard(writer)
+            if not answered:
+                writer.transport.abort()
 
-        def _healthz(self) -> None:
-            try:
-                health = server.health()
-            except Exception as exc:  # the endpoint must answer, and say why it cannot tell
-                log.warning("health could not be read (%s)", type(exc).__name__)
-                body: dict[str, Any] = {
-                    "healthy": False,
-                    "reasons": [f"health could not be read ({type(exc).__name__})"],
-                }
-                self._json(503, body)
-                return
-            self._json(200 if health.healthy else 503, health.to_json())
+    async def _answer(self, path: str) -> Answer:
+        if path == "/healthz":
+            return await self._healthz()
+        if path == "/metrics":
+            return 200, CONTENT_TYPE_LATEST, self.metrics.exposition()
+        return 404, _TEXT, b"not found: try /healthz or /metrics\n"
 
-        def _json(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-            self._send(status, "application/json", data)
+    async def _healthz(self) -> Answer:
+        # One read at a time, shared by everyone waiting: a store that hangs holds one
+        # thread, never one per request.
+        if self._reading is None or self._reading.done():
+            loop = asyncio.get_running_loop()
+            self._reading = loop.run_in_executor(self._reader, self.health)
+        try:
+            health = await asyncio.wait_for(asyncio.shield(self._reading), self.health_wait)
+        except Exception as exc:  # the endpoint must answer, and say why it cannot tell
+            why = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
+            log.warning("health could not be read (%s)", why)
+            return _json(503, {"healthy": False, "reasons": [f"health could not be read ({why})"]})
+        return _json(200 if health.healthy else 503, health.to_json())
 
-        def _send(self, status: int, content_type: str, data: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(data)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("ops %s", format % args)
+async def _read_request(reader: asyncio.StreamReader) -> str | Answer:
+    """The path asked for, or the refusal of a request that is not a plain GET."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.LimitOverrunError:
+        return 431, _TEXT, b"request head too large\n"
+    parts = head.split(b"\r\n", 1)[0].split()
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/"):
+        return 400, _TEXT, b"bad request\n"
+    if parts[0] != b"GET":
+        return 405, _TEXT, b"only GET\n"
+    return parts[1].split(b"?", 1)[0].decode("latin-1")
 
-    return Handler
+
+def _json(status: int, body: dict[str, Any]) -> Answer:
+    return status, "application/json", json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def _response(status: int, content_type: str, body: bytes) -> bytes:
+    head = (
+        f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
+        f"Content-Type: {content_type}\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Cache-Control: no-store\r\n"
+        "Connection: close\r\n"
+        + ("Retry-After: 5\r\n" if status == 503 else "")
+        + "Server: sheetsync\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+

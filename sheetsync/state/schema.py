@@ -58,15 +58,18 @@ def prepare(path: Path, connect: Connect, *, read_only: bool = False) -> bool:
     False only for a read-only store that is empty, older or damaged (nothing is changed)."""
     if examine(path, create=not read_only) is Found.EMPTY:
         log.warning(
-            "state store %s is empty (0 bytes): starting a new store in it; if it held "
-            "history, restore it from a backup",
+            "state store %s is empty (0 bytes): %s; if it held history, restore it from a "
+            "backup",
             path,
+            "read as holding no history (the next sync starts a new store in it)"
+            if read_only
+            else "starting a new store in it",
         )
     why = _damaged(path, connect)
     if why is not None:
         if read_only:
             log.warning(
-                "state store %s is damaged (%s): this dry run starts from no memory; a sync "
+                "state store %s is damaged (%s): read as holding no history; the next sync "
                 "sets it aside and rebuilds it",
                 path,
                 why,

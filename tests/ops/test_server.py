@@ -1,16 +1,21 @@
 """The ops endpoint under load, over real loopback sockets: private by default, every
-one of many concurrent clients answered, idle or trickling clients cut in bounded time
-without holding more than the bounded number of threads."""
+one of many concurrent clients answered, hundreds of idle clients unable to silence it,
+idle or trickling clients cut in bounded time without holding threads, a health read
+that hangs answered with 503 in bounded time."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import json
 import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from sheetsync.ops.health import Health, assess
 from sheetsync.ops.metrics import Metrics
@@ -42,8 +47,11 @@ def test_the_endpoint_is_private_unless_configured_and_the_container_opens_it() 
     compose = (ROOT / "compose.yaml").read_text(encoding="utf-8")
     assert "SHEETSYNC_SERVER__HOST=0.0.0.0" in dockerfile
     assert 'SHEETSYNC_SERVER__HOST: "0.0.0.0"' in compose
+    assert BACKLOG >= 128
     with OpsServer("127.0.0.1", 0, healthy, Metrics()) as ops:
-        assert ops._httpd is not None and ops._httpd.request_queue_size == BACKLOG >= 128
+        assert get(ops.port) == 200
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.2", ops.port), timeout=1).close()
 
 
 def test_two_hundred_concurrent_clients_are_all_answered() -> None:
@@ -85,22 +93,110 @@ def closed_within(sock: socket.socket, seconds: float) -> bool:
     return True
 
 
-def test_idle_and_half_open_clients_hold_a_bounded_number_of_threads_for_a_bounded_time() -> None:
+def test_idle_and_half_open_clients_hold_no_thread_and_are_cut_at_the_deadline() -> None:
     before = threading.active_count()
-    with OpsServer("127.0.0.1", 0, healthy, Metrics(), handlers=4, wait=0.05, deadline=0.5) as ops:
+    with OpsServer("127.0.0.1", 0, healthy, Metrics(), deadline=0.5) as ops:
         began = time.monotonic()
         idle = open_idle(ops.port, 30) + open_idle(ops.port, 20, b"GET /healthz HTTP/1.1\r\n")
         time.sleep(0.2)
-        assert threading.active_count() <= before + 1 + 4, "one server thread, four handlers"
+        assert threading.active_count() <= before + 1, "one loop thread, whatever the clients"
         assert all(closed_within(sock, 5) for sock in idle)
         assert time.monotonic() - began < 6
-        assert get(ops.port) == 200, "answered again once the idle clients were cut"
+        assert get(ops.port) == 200
         for sock in idle:
             sock.close()
     deadline = time.monotonic() + 2
     while threading.active_count() > before and time.monotonic() < deadline:
         time.sleep(0.02)
     assert threading.active_count() <= before
+
+
+def test_hundreds_of_idle_clients_cannot_silence_healthz() -> None:
+    """The outside attack: ~300 idle connections used to fill the backlog and every
+    handler, and /healthz stopped answering at all."""
+    with OpsServer("127.0.0.1", 0, healthy, Metrics(), max_connections=64) as ops:
+        idle = open_idle(ops.port, 300) + open_idle(ops.port, 100, b"GET /metrics HTTP/1.1\r\n")
+        try:
+            for _ in range(5):
+                began = time.monotonic()
+                assert get(ops.port) == 200
+                assert time.monotonic() - began < 1
+            pushed_out = sum(closed_within(sock, 0.01) for sock in idle[:100])
+            assert pushed_out >= 90, "the oldest idle connections made room"
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_a_health_read_that_hangs_gets_503_in_bounded_time_and_holds_one_thread() -> None:
+    release = threading.Event()
+    calls = []
+
+    def hanging() -> Health:
+        calls.append(1)
+        release.wait(10)
+        return healthy()
+
+    before = threading.active_count()
+    with OpsServer("127.0.0.1", 0, hanging, Metrics(), health_wait=0.3) as ops:
+        with ThreadPoolExecutor(20) as pool:
+            began = time.monotonic()
+            answers = list(pool.map(lambda _: get_body(ops.port), range(20)))
+        assert time.monotonic() - began < 3
+        assert {status for status, _ in answers} == {503}
+        assert all("health could not be read (timed out)" in body for _, body in answers)
+        assert len(calls) == 1, "one read shared by everyone waiting"
+        assert threading.active_count() <= before + 2
+        assert get(ops.port, "/metrics") == 200, "metrics do not wait for the health"
+        release.set()
+        time.sleep(0.05)
+        assert get(ops.port) == 200
+        assert len(calls) == 2
+
+
+def test_a_health_read_that_fails_is_503_with_the_kind_of_failure() -> None:
+    def broken() -> Health:
+        raise OSError("database is locked: /secret/path")
+
+    with OpsServer("127.0.0.1", 0, broken, Metrics()) as ops:
+        status, body = get_body(ops.port)
+    assert status == 503
+    assert json.loads(body) == {"healthy": False, "reasons": ["health could not be read (OSError)"]}
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+        (b"POST /healthz HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 405),
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /healthz HTTP/1.1\r\nX-Big: " + b"a" * 20_000 + b"\r\n\r\n", 431),
+        (b"GET /healthz?verbose=1 HTTP/1.0\r\n\r\n", 200),
+    ],
+)
+def test_requests_that_are_not_a_plain_get_are_refused_with_their_reason(
+    request_bytes: bytes, status: int
+) -> None:
+    with OpsServer("127.0.0.1", 0, healthy, Metrics()) as ops:
+        with socket.create_connection(("127.0.0.1", ops.port), timeout=5) as sock:
+            with contextlib.suppress(OSError):  # the server may answer before reading it all
+                sock.sendall(request_bytes)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(f"HTTP/1.1 {status} ".encode())
+        assert b"Connection: close" in answer
+        assert get(ops.port) == 200
+
+
+def get_body(port: int, path: str = "/healthz") -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8")
+    finally:
+        connection.close()
 
 
 def test_a_client_trickling_its_request_is_cut_at_the_deadline() -> None:

@@ -190,6 +190,30 @@ def test_an_empty_file_is_reported_and_the_new_store_started_in_it(
     assert siblings(path) == ["state.sqlite", "state.sqlite.key"]
 
 
+@pytest.mark.parametrize("damage", ["empty", "truncated"])
+def test_a_read_only_open_of_an_empty_or_damaged_store_says_what_the_next_sync_will_do(
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`status` and dry runs read the store read-only: their words must not claim a new
+    store was started or name a dry run (the outside attack found both)."""
+    path = tmp_path / "state.sqlite"
+    if damage == "empty":
+        path.touch(mode=0o600)
+    else:
+        saved_store(path)
+        path.write_bytes(path.read_bytes()[:1500])
+    before = path.read_bytes()
+    with caplog.at_level(logging.WARNING):
+        assert SqliteStateStore(path, read_only=True).load() == WorkerState()
+    said = caplog.text
+    assert "read as holding no history" in said
+    assert "next sync" in said
+    assert "starting a new store" not in said and "dry run" not in said
+    assert path.read_bytes() == before and siblings(path) == ["state.sqlite"] + (
+        ["state.sqlite.key"] if damage == "truncated" else []
+    )
+
+
 # -- damaged entries ------------------------------------------------------------------------
 
 DAMAGE = [
