@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from google.auth.transport.requests import AuthorizedSession
 from pydantic import SecretStr
 
 from sheetsync.clock import Clock, utc_now
@@ -21,7 +20,11 @@ from sheetsync.retry import RetryPolicy
 from sheetsync.run.worker import Worker
 from sheetsync.settings import Settings, SheetSettings
 from sheetsync.sheets.google import NO_OBSERVER, GoogleSheet, MetadataCache
-from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
+from sheetsync.sheets.google_auth import (
+    GoogleCredentials,
+    authorized_session,
+    load_credentials,
+)
 from sheetsync.sheets.metadata_file import FileMetadataCache
 from sheetsync.sheets.port import RequestObserver, SheetBackend
 from sheetsync.sheets.workbook import WorkbookSheet
@@ -65,7 +68,7 @@ def google_sheet(
     loaded = credentials or load_credentials(sheet.credentials_file)
     return GoogleSheet(
         key,
-        AuthorizedSession(loaded.credentials),  # type: ignore[no-untyped-call]
+        authorized_session(loaded, sheet.timeout_seconds),
         metadata or MetadataCache(),
         worksheet=sheet.worksheet,
         gid=sheet.worksheet_gid,

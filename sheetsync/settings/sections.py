@@ -45,7 +45,12 @@ class SheetSettings(_Section):
     credentials_file: Path | None = Field(
         None, description="Service-account JSON key; else GOOGLE_APPLICATION_CREDENTIALS / ADC."
     )
-    timeout_seconds: float = Field(30, gt=0, le=600, description="Per-request timeout.")
+    timeout_seconds: float = Field(
+        30,
+        gt=0,
+        le=600,
+        description="Deadline of each request to Google, the whole answer included.",
+    )
     max_attempts: int = Field(5, ge=1, le=20, description="Tries per request (429/5xx/timeout).")
     max_retry_seconds: float = Field(
         120, gt=0, le=3600, description="Give up retrying a request after this long."

@@ -14,9 +14,11 @@ from pathlib import Path
 import google.auth
 from google.auth.credentials import Credentials
 from google.auth.exceptions import DefaultCredentialsError
+from google.auth.transport.requests import AuthorizedSession, Request
 from google.oauth2 import service_account
 
 from sheetsync.errors import SheetAccessError
+from sheetsync.sheets.bounded_http import MAX_ANSWER_BYTES, bounded_session, mount
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 ENV_KEY_FILE = "GOOGLE_APPLICATION_CREDENTIALS"
@@ -97,3 +99,16 @@ def service_account_key(path: Path, setting: str) -> GoogleCredentials:
             "download a new JSON key"
         ) from None
     return GoogleCredentials(credentials, str(info["client_email"]), str(path))
+
+
+def authorized_session(
+    loaded: GoogleCredentials, deadline: float, max_bytes: int = MAX_ANSWER_BYTES
+) -> AuthorizedSession:
+    """Sheets calls and token refreshes alike get one deadline per exchange and a size
+    cap (`bounded_http`)."""
+    refreshing = Request(bounded_session(deadline, max_bytes))
+    session = AuthorizedSession(  # type: ignore[no-untyped-call]
+        loaded.credentials, auth_request=refreshing
+    )
+    mount(session, deadline, max_bytes)
+    return session

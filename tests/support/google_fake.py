@@ -25,13 +25,12 @@ import requests
 import responses
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
 from sheetsync.retry import RetryPolicy
 from sheetsync.sheets.a1 import cell_a1, range_bounds
 from sheetsync.sheets.google import GoogleSheet, MetadataCache
-from sheetsync.sheets.google_auth import SCOPES
+from sheetsync.sheets.google_auth import SCOPES, GoogleCredentials, authorized_session
 from tests.support.pacing import FakeTime
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"
@@ -533,7 +532,7 @@ def google_sheet(
 ) -> GoogleSheet:
     return GoogleSheet(
         kw.pop("key", api.key),
-        AuthorizedSession(credentials()),  # type: ignore[no-untyped-call]
+        authorized_session(GoogleCredentials(credentials(), ACCOUNT, "test key"), 30.0),
         kw.pop("metadata", MetadataCache()),
         account=ACCOUNT,
         retry=policy,
