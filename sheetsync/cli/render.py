@@ -24,11 +24,13 @@ _HEAD = {
     "hu": ("Ügyfelek állapota", "Szakasz", "Ügyfél", "Sor", "Teendők és problémák", "cella írva",
            "cella írandó (próba, semmi sem íródott)", "sor a következő körre maradt",
            "Fejlesztés indítható", "ügyfél",
-           "sor kapta vissza a saját állapotát (egy kolléga közben sorokat mozgatott)"),
+           "sor kapta vissza a saját állapotát (egy kolléga közben sorokat mozgatott)",
+           "további sor vár teendőre; mindet a --format json listázza"),
     "en": ("Client status", "Stage", "Client", "Row", "To do and problems", "cells written",
            "cells to write (dry run, nothing written)", "rows left for the next pass",
            "Development can start", "clients",
-           "rows given back their own status (a colleague moved rows meanwhile)"),
+           "rows given back their own status (a colleague moved rows meanwhile)",
+           "more rows have something to do; --format json lists them all"),
 }  # fmt: skip
 
 
@@ -40,8 +42,13 @@ def terminal() -> Console:
     return console
 
 
-def render_terminal(result: SyncResult, console: Console) -> None:
-    """Per-stage counts, then every row that has findings or something to do."""
+# A terminal table of thousands of rows helps nobody and takes seconds to draw.
+SHOWN_ROWS = 200
+
+
+def render_terminal(result: SyncResult, console: Console, shown: int | None = None) -> None:
+    """Per-stage counts, then the `shown` most urgent rows that have findings or
+    something to do (errors first), and how many more there are."""
     texts, layout = result.texts, result.layout
     h = _HEAD[texts.locale]
     counts = Counter(e.stage for e in result.evaluations)
@@ -59,9 +66,10 @@ def render_terminal(result: SyncResult, console: Console) -> None:
     detail.add_column(h[2])
     detail.add_column(h[1])
     detail.add_column(h[4])
-    for e in sorted(result.evaluations, key=lambda e: (_worst(e), e.row.row)):
-        if e.stage == Stage.DONE and not e.findings:
-            continue
+    shown = SHOWN_ROWS if shown is None else shown
+    waiting = [e for e in result.evaluations if e.stage != Stage.DONE or e.findings]
+    waiting.sort(key=lambda e: (_worst(e), e.row.row))
+    for e in waiting[:shown]:
         lines = Text(texts.next_step(e))
         for f in sorted(e.findings, key=lambda f: list(Severity).index(f.severity)):
             lines.append("\n")
@@ -69,6 +77,8 @@ def render_terminal(result: SyncResult, console: Console) -> None:
                          style=_STYLE[f.severity])  # fmt: skip
         detail.add_row(str(e.row.row), e.row.client or "—", texts.stage(e.stage), lines)
     console.print(detail)
+    if len(waiting) > shown:
+        console.print(f"… {len(waiting) - shown} {h[11]}")
 
     for notice in result.notices:  # said once for the pass, not on every row it touches
         console.print(Text(texts.notice(notice), style="yellow"))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sheetsync.cli import render
 from sheetsync.cli.main import main
 from tests.support.builders import CANARY, DONE, client, sheet_rows
 from tests.support.workbooks import read_workbook, write_config, write_workbook
@@ -173,3 +174,20 @@ def test_sync_without_a_state_store_prints_a_first_report_after_the_table_every_
     assert sorted(p.name for p in config.parent.iterdir()) == ["sheetsync.toml", "ugyfelek.xlsx"]
     json_out = main(["sync", "--config", str(config), "--format", "json"])
     assert json_out == 0 and "Első jelentés" not in capsys.readouterr().out
+
+
+def test_the_table_shows_the_most_urgent_rows_and_counts_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thousands of rows in a terminal help nobody (20,000 took 19 s to draw): the
+    table stops at the cap, errors first, and says how many more there are."""
+    waiting = [client(CARD_UNPAID, client=f"Ügyfél {i:03}", domain=f"u{i}.hu") for i in range(6)]
+    broken = client(CARD_UNPAID, client="Hibás Kft.", domain="hibás domain")
+    book = write_workbook(tmp_path / "ugyfelek.xlsx", sheet_rows(*waiting, broken))
+    config = write_config(tmp_path, book)
+    monkeypatch.setattr(render, "SHOWN_ROWS", 3)
+    assert main(["sync", "--config", str(config), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Hibás Kft." in out, "the row with an error comes first"
+    assert sum(f"Ügyfél {i:03}" in out for i in range(6)) == 2
+    assert "… 4 további sor vár teendőre; mindet a --format json listázza" in out
