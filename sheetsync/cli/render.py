@@ -115,12 +115,14 @@ def render_health(health: Health, count: int, tz: tzinfo, console: Console) -> N
         else "last success: none recorded"
     )
     console.print(f"failed in a row: {health.failed_streak}")
-    if health.degraded and health.last_run is not None:  # a plain-text message, not markup
-        console.print(Text("degraded", style="yellow") + Text(f": {health.last_run.error_message}"))
+    last_run = health.last_run
+    if last_run is not None and last_run.outcome in ("degraded", "deferred"):
+        # a plain-text message, not markup
+        console.print(Text(last_run.outcome, style="yellow") + Text(f": {last_run.error_message}"))
     table = Table("finished", "outcome", "rows", "cells written", "error", title="recent syncs")
     for run in health.runs[:count]:
         error = f"{run.error_class}: {run.error_message}" if run.error_class else ""
-        if run.outcome == "degraded":
+        if run.outcome in ("degraded", "deferred"):
             error = run.error_message or ""
         table.add_row(
             f"{run.finished_at.astimezone(tz):%Y-%m-%d %H:%M:%S}",

@@ -20,7 +20,8 @@ from sheetsync.settings import HealthSettings
 from sheetsync.state.port import RunRecord
 
 RUNS_CONSULTED = 500  # how far back the last success is looked for
-FAILED, DEGRADED = "failed", "degraded"  # run outcomes besides "ok"
+FAILED, DEGRADED, DEFERRED = "failed", "degraded", "deferred"  # run outcomes besides "ok"
+_NOT_WRITTEN = (FAILED, DEFERRED)
 
 
 @dataclass(frozen=True)
@@ -65,13 +66,15 @@ def assess(
     """`runs` newest first. `judge_age` False (outside office hours) skips the age rule;
     `window_opened` (when today's office hours began) restarts the age count, so the
     night's pause does not make the first minutes of the day unhealthy.
-    `running_since`: when the pass running now began (None: none is running)."""
+    `running_since`: when the pass running now began (None: none is running).
+    A deferred pass (its writes waited) is neither a failure nor a success: the sheet
+    was not updated, so the age rule counts from the last pass that wrote."""
     streak = 0
     for run in runs:
         if run.outcome != FAILED:
             break
         streak += 1
-    last_success = next((r.finished_at for r in runs if r.outcome != FAILED), None)
+    last_success = next((r.finished_at for r in runs if r.outcome not in _NOT_WRITTEN), None)
     reasons = []
     if streak >= settings.max_failed_syncs:
         latest = runs[0]
@@ -81,8 +84,16 @@ def assess(
     reference = last_success or up_since
     if reference is not None and window_opened is not None:
         reference = max(reference, window_opened)
+    waited = _leading(runs, DEFERRED)
+    writes_wait = (
+        f"; {'the last sync' if len(waited) == 1 else f'the last {len(waited)} syncs'} "
+        "could not write (latest: "
+        f"{waited[0].error_message or 'deferred'})"
+        if waited
+        else ""
+    )
     if reference is None:
-        reasons.append("no successful sync recorded yet")
+        reasons.append("no successful sync recorded yet" + writes_wait)
     elif judge_age and now - reference > limit:
         since = (
             "office hours began"
@@ -93,7 +104,7 @@ def assess(
         )
         reasons.append(
             f"{_minutes(now - reference)} since {since} (limit {_minutes(limit)}; "
-            "[health] max_sync_age_minutes)"
+            f"[health] max_sync_age_minutes){writes_wait}"
         )
     stuck = timedelta(minutes=settings.max_pass_minutes)
     if running_since is not None and now - running_since > stuck:
@@ -110,6 +121,12 @@ def assess(
         failed_streak=streak,
         runs=tuple(runs[:20]),
     )
+
+
+def _leading(runs: Sequence[RunRecord], outcome: str) -> Sequence[RunRecord]:
+    """The newest runs, up to the first of another outcome."""
+    count = next((i for i, run in enumerate(runs) if run.outcome != outcome), len(runs))
+    return runs[:count]
 
 
 def _minutes(delta: timedelta) -> str:

@@ -15,7 +15,7 @@ from sheetsync.core.model import SEVERITY, Code, DomainName, DomainVerdict, Noti
 from sheetsync.core.result import SyncResult
 from sheetsync.domains.port import DomainChecker
 
-OUTCOMES = ("ok", "degraded", "failed")
+OUTCOMES = ("ok", "degraded", "deferred", "failed")
 DURATION_BUCKETS = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
 
 
@@ -26,7 +26,8 @@ class Metrics:
         self.syncs = Counter(
             "sheetsync_syncs",
             "Sync passes by outcome (ok; degraded: written but state not saved, or a "
-            "run-level notice such as domain checks unavailable; failed).",
+            "run-level notice such as domain checks unavailable; deferred: its writes wait, "
+            "the workbook being open; failed).",
             ["outcome"],
             registry=r,
         )
@@ -125,7 +126,7 @@ class Metrics:
         for notice in NoticeCode:
             self.notices.labels(notice.value).set(1 if notice in present else 0)
         self.cells_written.inc(result.outcome.cells_written)
-        if outcome != "failed":
+        if outcome not in ("failed", "deferred"):  # as health counts it
             self.last_success.set(result.finished_at.timestamp())
 
     def observe_verdicts(self, verdicts: Mapping[str, DomainVerdict]) -> None:

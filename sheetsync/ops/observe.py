@@ -21,9 +21,12 @@ Monotonic = Callable[[], float]
 def outcome_of(result: SyncResult | None, error: BaseException | None) -> str:
     """ok; degraded: the sheet was written but something after it failed (state, summary
     bookkeeping), or the pass carries a run-level notice (domain checks unavailable);
-    failed: the pass did not complete."""
+    deferred: completed, its writes wait (the workbook open in Excel); failed: the pass
+    did not complete."""
     if result is None:
         return "failed"
+    if result.outcome.deferred and not result.dry_run:
+        return "deferred"
     return "ok" if error is None and not result.notices else "degraded"
 
 

@@ -218,13 +218,17 @@ def _where(error: BaseException) -> str:
 
 
 def _run_record(result: SyncResult) -> RunRecord:
-    """A completed pass: `ok`, or `degraded` when it carries a run-level notice, whose
-    English text is kept as the run's message (`status`, `/healthz`)."""
-    notes = " ".join(_ENGLISH.notice(n) for n in result.notices)
+    """A completed pass: `ok`; `deferred` when its writes had to wait (the workbook open
+    in Excel); `degraded` when it carries a run-level notice. The why (the English text
+    of the notices, the backend's note) is kept as the run's message (`status`,
+    `/healthz`)."""
+    deferred = result.outcome.deferred and not result.dry_run
+    said = [_ENGLISH.notice(n) for n in result.notices]
+    notes = " ".join([result.outcome.note or "", *said] if deferred else said).strip()
     return RunRecord(
         started_at=result.started_at,
         finished_at=result.finished_at,
-        outcome="degraded" if result.notices else "ok",
+        outcome="deferred" if deferred else "degraded" if result.notices else "ok",
         rows=len(result.evaluations),
         cells_written=result.outcome.cells_written,
         counts=dict(Counter(e.stage.value for e in result.evaluations)),

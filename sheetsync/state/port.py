@@ -21,7 +21,9 @@ class RunRecord:
 
     started_at: datetime
     finished_at: datetime
-    outcome: str  # "ok" | "degraded" (completed, with a run-level notice) | "failed"
+    # "ok" | "degraded" (completed, with a run-level notice) | "deferred" (completed, its
+    # writes wait: the sheet was not ours to write, e.g. open in Excel) | "failed"
+    outcome: str
     rows: int = 0
     cells_written: int = 0
     counts: Mapping[str, int] = field(default_factory=dict)  # clients by stage

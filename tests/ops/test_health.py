@@ -38,8 +38,11 @@ def run(minutes_ago: float, outcome: str = "ok") -> RunRecord:
         rows=3,
         cells_written=1,
         error_class=error[0] if outcome == "failed" else None,
-        error_message=error[1] if outcome == "failed" else None,
+        error_message=error[1] if outcome == "failed" else WAITS if outcome == "deferred" else None,
     )
+
+
+WAITS = "the workbook is open in Excel (Nagy Béla): the write waits for it to be closed"
 
 
 @pytest.mark.parametrize(
@@ -51,6 +54,14 @@ def run(minutes_ago: float, outcome: str = "ok") -> RunRecord:
         ([run(45)], False, "45 min since the last successful sync"),
         ([run(5, "failed"), run(40)], False, "40 min since the last successful sync"),
         ([], False, "no successful sync recorded yet"),
+        ([run(5, "deferred"), run(10, "deferred"), run(20)], True, None),
+        (
+            [run(5, "deferred"), run(10, "deferred"), run(45)],
+            False,
+            f"45 min since the last successful sync (limit 30 min; [health] "
+            f"max_sync_age_minutes); the last 2 syncs could not write (latest: {WAITS})",
+        ),
+        ([run(5, "deferred")], False, "no successful sync recorded yet; the last sync could"),
     ],
 )
 def test_health_rules(runs: list[RunRecord], healthy: bool, reason: str | None) -> None:
@@ -174,6 +185,32 @@ def test_status_is_unhealthy_after_the_configured_failures_in_a_row(config: Path
     data = json.loads(result.stdout)
     assert data["failed_streak"] == 2 and "the last 2 syncs failed" in data["reasons"][0]
     assert data["last_success"] is not None
+
+
+def test_a_workbook_kept_open_defers_every_pass_and_status_says_so(config: Path) -> None:
+    """A stale Excel lock file (its owner's machine crashed) deferred every write while
+    `status` stayed healthy. Now each such pass is recorded as `deferred` with the
+    reason, and past the age limit the worker is unhealthy and says why."""
+    runner = CliRunner()
+    assert runner.invoke(cli, ["sync", "--config", str(config)]).exit_code == 0
+    book = openpyxl.load_workbook(config.parent / "ugyfelek.xlsx")
+    book.active.append(client("Uj Ugyfel Kft"))  # type: ignore[union-attr]
+    book.save(config.parent / "ugyfelek.xlsx")
+    user = b"Nagy Bela"
+    (config.parent / "~$ugyfelek.xlsx").write_bytes((bytes([len(user)]) + user).ljust(165, b" "))
+    assert runner.invoke(cli, ["sync", "--config", str(config)]).exit_code == 0
+    report = runner.invoke(cli, ["status", "--config", str(config), "--format", "json"])
+    data = json.loads(report.stdout)
+    assert data["last_run"]["outcome"] == "deferred"
+    assert "Nagy Bela" in data["last_run"]["error_message"]
+    later = runner.invoke(
+        cli,
+        ["status", "--config", str(config), "--format", "json"],
+        env={"SHEETSYNC_HEALTH__MAX_SYNC_AGE_MINUTES": "0.0001"},
+    )
+    assert later.exit_code == 1
+    reason = json.loads(later.stdout)["reasons"][0]
+    assert "the last sync could not write" in reason and "Nagy Bela" in reason
 
 
 # -- /healthz and /metrics over loopback ---------------------------------------------------
