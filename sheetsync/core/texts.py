@@ -271,7 +271,15 @@ DOUBTS: Mapping[Locale, Mapping[Doubt, str]] = {
 _NO_DOUBT = {"hu": "ismeretlen okból", "en": "for an unknown reason"}
 
 # Where a known verdict came from, where the checker's own word is not the sheet's.
-SOURCES: Mapping[Locale, Mapping[str, str]] = {"hu": {"file": "domainlista"}, "en": {}}
+# Hungarian cells carry no protocol words (rules.md): a registry's answer is the registry's.
+SOURCES: Mapping[Locale, Mapping[str, str]] = {
+    "hu": {
+        "file": "domainlista",
+        "whois": "a regisztrátor szerint",
+        "rdap": "a regisztrátor szerint",
+    },
+    "en": {},
+}
 
 NOTICES: Mapping[Locale, Mapping[str, str]] = {
     "hu": {

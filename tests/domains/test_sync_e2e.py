@@ -81,8 +81,8 @@ def test_a_sync_pass_marks_a_taken_domain_and_writes_the_domain_cell(tmp_path: P
     assert Code.DOMAIN_TAKEN not in {f.code for f in by_row[3].findings}
 
     domain_col = sheet.column("Domain ellenőrzés")
-    assert sheet.get(2, domain_col) == "kovacspekseg.hu: foglalt (whois)"
-    assert sheet.get(3, domain_col) == "lakatosepito.cz: szabad (rdap)"
+    assert sheet.get(2, domain_col) == "kovacspekseg.hu: foglalt (a regisztrátor szerint)"
+    assert sheet.get(3, domain_col) == "lakatosepito.cz: szabad (a regisztrátor szerint)"
     assert sheet.get(4, domain_col) == "szaboestarsa.hu: nem kell ellenőrizni"
     problems = str(sheet.get(2, sheet.column("Problémák")))
     assert "FOGLALT" in problems
