@@ -225,20 +225,19 @@ class GoogleSheet:
         between the read `before` and the write; `after` is the read that saw it."""
         put_back = restoration(before, after, expectation.header_row, cells)
         if put_back.shift is None:
-            log.warning("the header row changed in a way no column insert or delete explains")
+            log.warning("the header row changed in a way no column insert, delete or move explains")
             return settled
         if not put_back.cells:
             return settled
         self._send(put_back.cells, "restore write")
         log.warning(
-            "a column was %s at column %d while writing: %d overwritten cell(s) put back",
-            "inserted" if put_back.shift.count > 0 else "deleted",
-            put_back.shift.at + 1,
+            "%s while writing: %d overwritten cell(s) put back",
+            put_back.shift.describe(),
             len(put_back.cells),
         )
         note = (
             f"{len(put_back.cells)} cell(s) the write had overwritten after a column was "
-            "inserted or deleted: put back; the status columns are left to the next sync"
+            "inserted, deleted or moved: put back; the status columns are left to the next sync"
         )
         return replace(
             settled,

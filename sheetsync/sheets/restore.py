@@ -1,13 +1,15 @@
 """After a column moved under a write: the staff cells it overwrote, put back (pure).
 
-Sheets has no conditional write: a column inserted or deleted between the read that
-placed a write and the write itself sends every written cell one column off, over a
-staff column ("Megjegyzés") as often as not. The read that follows shows a header row
-shifted against the one the write was placed by; the shift tells which column each
-overwritten cell belongs to now, and the earlier read holds what that column held
-there. Only a cell still holding exactly what sheetsync wrote is put back, so a
-colleague's edit since is never overwritten; cells that landed under a status header
-are sheetsync's own and are left to the next sync, which plans afresh.
+Sheets has no conditional write: a column inserted, deleted or dragged elsewhere
+between the read that placed a write and the write itself sends written cells off
+their column, over a staff column ("Megjegyzés") as often as not. The read that follows
+shows a header row changed against the one the write was placed by: a run of inserted
+or deleted columns (`Shift`), or the same headers in another order (`Moved`, told by
+headers that are unique). Either tells which column each overwritten cell belongs to
+now, and the earlier read holds what that column held there. Only a cell still holding
+exactly what sheetsync wrote is put back, so a colleague's edit since is never
+overwritten; cells that landed under a status header are sheetsync's own and are left
+to the next sync, which plans afresh.
 """
 
 from __future__ import annotations
@@ -39,11 +41,28 @@ class Shift:
             return col - self.count if col >= self.at + self.count else None
         return col - self.count
 
+    def describe(self) -> str:
+        what = "inserted" if self.count > 0 else "deleted"
+        return f"{abs(self.count)} column(s) {what} at column {self.at + 1}"
+
+
+@dataclass(frozen=True)
+class Moved:
+    """The same headers in another order: `sources[col]` is where column `col` was."""
+
+    sources: tuple[int, ...]
+
+    def source(self, col: int) -> int | None:
+        return self.sources[col] if col < len(self.sources) else col
+
+    def describe(self) -> str:
+        return "columns moved"
+
 
 @dataclass(frozen=True)
 class Restoration:
     cells: tuple[Cell, ...]  # what puts the overwritten staff cells back
-    shift: Shift | None  # None: the header changed in a way no shift explains
+    shift: Shift | Moved | None  # None: the header changed in a way nothing here explains
 
 
 def shift_of(
@@ -66,6 +85,34 @@ def shift_of(
     return None
 
 
+def moved_of(
+    before: Sequence[CellValue], after: Sequence[CellValue], written: Iterable[int]
+) -> Moved | None:
+    """The reordering that turns header row `before` into `after`, when both hold the
+    same headers, each once (a blank or repeated header cannot tell where it went).
+    Columns just written (`written`) are left out, as in `shift_of`."""
+    skip = set(written)
+    old = [loose_key(text_of(v) or "") for v in before]
+    new = [loose_key(text_of(v) or "") for v in after]
+    while old and not old[-1]:
+        old.pop()
+    while new and not new[-1]:
+        new.pop()
+    kept_old = [key for col, key in enumerate(old) if col not in skip]
+    kept_new = [key for col, key in enumerate(new) if col not in skip]
+    if (
+        "" in kept_old
+        or len(set(kept_old)) != len(kept_old)
+        or sorted(kept_old) != sorted(kept_new)
+    ):
+        return None
+    where = {key: col for col, key in enumerate(old) if col not in skip}
+    sources = tuple(col if col in skip else where[key] for col, key in enumerate(new))
+    if sources == tuple(range(len(sources))):
+        return None  # nothing moved
+    return Moved(sources)
+
+
 def restoration(
     before: Sequence[Sequence[CellValue]],
     after: Sequence[Sequence[CellValue]],
@@ -79,7 +126,10 @@ def restoration(
     ours = {loose_key(text_of(_at(header_then, col)) or "") for _, col, _ in written}
     ours |= {loose_key(text) for row, _, text in written if row == header_row}
     ours.discard("")
-    shift = shift_of(header_then, header_now, {col for row, col, _ in written if row == header_row})
+    appended = {col for row, col, _ in written if row == header_row}
+    shift = shift_of(header_then, header_now, appended) or moved_of(
+        header_then, header_now, appended
+    )
     if shift is None:
         return Restoration((), None)
     cells: list[Cell] = []

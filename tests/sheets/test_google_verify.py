@@ -334,6 +334,26 @@ def delete_column(fake: FakeSheetsApi) -> None:
             del row[1]
 
 
+def move_column(fake: FakeSheetsApi, header: str, to: int | None) -> None:
+    """A colleague drags the column under `header` to column `to` (None: the end)."""
+    width = max(len(row) for row in fake.sheet.cells)
+    source = fake.sheet.cells[0].index(header)
+    for row in fake.sheet.cells:
+        row.extend([None] * (width - len(row)))
+        cell = row.pop(source)
+        row.insert(len(row) if to is None else to, cell)
+
+
+def phone_to_the_end(fake: FakeSheetsApi) -> None:
+    """ "Telefon" dragged past the status columns: they each move one to the left."""
+    move_column(fake, "Telefon", None)
+
+
+def stage_to_b(fake: FakeSheetsApi) -> None:
+    """The stage column dragged to B: every staff column from B on moves one right."""
+    move_column(fake, STATUS[0], 1)
+
+
 def staff_cells(rows: list[list[Any]]) -> dict[tuple[int, str], Any]:
     """Every cell outside the status columns, by row and the header above it."""
     header = rows[0]
@@ -373,6 +393,41 @@ def test_a_column_moved_just_before_the_write_leaves_no_staff_cell_changed(
     office.clock.advance(minutes=5)
     assert office.sync().outcome.rows_left == 0  # plans the status columns afresh
     assert office.sync().outcome.cells_written == 0  # every status cell is right now
+    assert staff_cells(api.sheet.cells) == staff_cells(staff.sheet.cells)
+
+
+@pytest.mark.parametrize(
+    ("edit", "put_back"),
+    [(phone_to_the_end, True), (stage_to_b, False)],
+    ids=["a staff column past the status columns", "a status column to B"],
+)
+def test_a_column_dragged_just_before_the_write_leaves_no_staff_cell_changed(
+    api: FakeSheetsApi,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    edit: Callable[[FakeSheetsApi], None],
+    put_back: bool,
+) -> None:
+    """A drag is neither an insert nor a delete: the headers are the same, in another
+    order. Dragging "Telefon" past the status columns moves each of them one to the
+    left, so the last status write lands on "Telefon": it is put back."""
+    office = Office(api, settings)
+    api.before(VALUES_UPDATE, 1, edit)
+    caplog.set_level(logging.WARNING)
+
+    outcome = office.sync().outcome
+
+    staff = FakeSheetsApi()
+    staff.add_worksheet("Ügyfelek", [list(r) for r in office.before])
+    edit(staff)
+    assert staff_cells(api.sheet.cells) == staff_cells(staff.sheet.cells)
+    assert (api.calls.count(VALUES_UPDATE) == 2) is put_back
+    assert ("columns moved while writing" in caplog.text) is put_back
+    assert outcome.note and "header row changed while sheetsync was writing" in outcome.note
+
+    office.clock.advance(minutes=5)
+    office.sync()  # plans the status columns afresh, where they are now
+    assert office.sync().outcome.cells_written == 0
     assert staff_cells(api.sheet.cells) == staff_cells(staff.sheet.cells)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sheetsync.sheets.restore import Shift, restoration, shift_of
+from sheetsync.sheets.restore import Moved, Shift, moved_of, restoration, shift_of
 
 HEADER = ["Ügyfél neve", "E-mail cím", "Domain", "Megjegyzés", "Állapot", "Probléma"]
 
@@ -42,3 +42,30 @@ def test_only_displaced_cells_still_holding_what_was_written_are_put_back() -> N
 
     after[1][4] = "kollégám írta"  # edited since the write: never overwritten
     assert restoration(before, after, 1, cells).cells == ()
+
+
+def test_a_column_dragged_elsewhere_is_a_move_told_by_its_unique_header() -> None:
+    after = ["Ügyfél neve", "Domain", "Megjegyzés", "Állapot", "Probléma", "E-mail cím"]
+    assert shift_of(HEADER, after, ()) is None, "no run of inserts or deletes explains it"
+    assert moved_of(HEADER, after, ()) == Moved((0, 2, 3, 4, 5, 1))
+
+
+def test_no_move_is_guessed_from_blank_repeated_renamed_or_unmoved_headers() -> None:
+    assert moved_of(HEADER, HEADER, ()) is None
+    assert moved_of(HEADER, ["Név", *HEADER[1:]], ()) is None
+    repeated = ["Domain", *HEADER[1:]]
+    assert moved_of(repeated, [*HEADER[1:], "Domain"], ()) is None
+    blank = [None, *HEADER[1:]]
+    assert moved_of(blank, [*HEADER[1:], None], ()) is None
+
+
+def test_a_status_write_that_landed_on_a_dragged_staff_column_is_put_back() -> None:
+    before = [HEADER, ["Alfa", "a@alfa.hu", "alfa.hu", "hívd vissza", "régi", "-"]]
+    # "Megjegyzés" (D) dragged past the status columns; sheetsync then wrote E and F
+    after = [
+        ["Ügyfél neve", "E-mail cím", "Domain", "Állapot", "Probléma", "Megjegyzés"],
+        ["Alfa", "a@alfa.hu", "alfa.hu", "régi", "új", "nincs"],
+    ]
+    put_back = restoration(before, after, 1, [(2, 4, "új"), (2, 5, "nincs")])
+    assert isinstance(put_back.shift, Moved)
+    assert put_back.cells == ((2, 5, "hívd vissza"),)
