@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sheetsync.core.memory import Failure
@@ -39,16 +39,29 @@ class Damage:
         return ", ".join(f"{kind}: {n}" for kind, n in sorted(self.counts.items()))
 
 
+# The times sheetsync itself could have stored. One outside it (a hand edit, year 9999)
+# would overflow the first date arithmetic that touches it, on every pass.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def aware_time(text: Any) -> datetime:
+    """An ISO time with its zone (a naive one would break every comparison later),
+    within [EARLIEST, LATEST); ValueError or TypeError otherwise."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError("a time without its zone")
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("a time sheetsync cannot have stored")
+    return value
+
+
 def moment(text: Any, kind: str, damage: Damage) -> datetime | None:
-    """An ISO time with its zone (a naive one would break every comparison later)."""
     try:
-        value = datetime.fromisoformat(text)
+        return aware_time(text)
     except _READ_ERRORS:
-        value = None
-    if value is None or value.tzinfo is None:
         damage.drop(kind)
         return None
-    return value
 
 
 def maybe_moment(text: str | None, kind: str, damage: Damage) -> datetime | None:
@@ -81,12 +94,11 @@ def failure(text: str | None, damage: Damage) -> Failure | None:
         return None
     try:
         data = json.loads(text)
-        since = datetime.fromisoformat(data["since"])
+        since = aware_time(data["since"])
         recovered = data.get("recovered_at")
-        recovered_at = datetime.fromisoformat(recovered) if recovered else None
-        times = [t for t in (since, recovered_at) if t is not None]
+        recovered_at = aware_time(recovered) if recovered else None
         fields = (data["error_class"], data["message"])
-        if all(t.tzinfo for t in times) and all(isinstance(f, str) for f in fields):
+        if all(isinstance(f, str) for f in fields):
             return Failure(*fields, since, bool(data["announced"]), recovered_at)
     except _READ_ERRORS:
         pass
@@ -121,9 +133,7 @@ def run(row: tuple[Any, ...], damage: Damage) -> RunRecord | None:
         by_stage = json.loads(counts)
         if not isinstance(by_stage, dict):
             raise TypeError("counts")
-        start, end = datetime.fromisoformat(started), datetime.fromisoformat(finished)
-        if start.tzinfo is None or end.tzinfo is None:
-            raise ValueError("naive time")
+        start, end = aware_time(started), aware_time(finished)
         return RunRecord(
             start, end, str(outcome), int(rows), int(cells), by_stage, error_class, error_message
         )

@@ -380,9 +380,7 @@ def _read_only(mapping: dict[_K, _V]) -> Mapping[_K, _V]:
 def _times(stored: Mapping[str, str], kind: str, damage: Damage) -> Mapping[str, datetime]:
     """Name → time, leaving out the times that do not read back."""
     try:  # the common case, whole, at the cost of the parsing alone
-        read = {name: datetime.fromisoformat(at) for name, at in stored.items()}
-        if all(at.tzinfo is not None for at in read.values()):
-            return _read_only(read)
+        return _read_only({name: entries.aware_time(at) for name, at in stored.items()})
     except (TypeError, ValueError):
         pass
     checked = {name: entries.moment(at, kind, damage) for name, at in stored.items()}

@@ -14,6 +14,7 @@ from typing import Protocol
 from sheetsync.core.model import DomainVerdict, Verdict
 from sheetsync.domains.port import CachedVerdict
 from sheetsync.errors import StateError
+from sheetsync.state.entries import aware_time
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class SqliteVerdictCache:
         found, damaged = {}, 0
         for row in rows:
             try:
-                fresh = now < datetime.fromisoformat(row[6])
+                fresh = now < aware_time(row[6])
                 if fresh:
                     found[row[0]] = _verdict(row)
             except (ValueError, TypeError, KeyError):
@@ -118,8 +119,8 @@ def _select_verdicts(count: int) -> str:
 
 def _verdict(row: _VerdictRow) -> DomainVerdict:
     _, verdict, source, checked_at, reason, details, _ = row
-    checked = datetime.fromisoformat(checked_at) if checked_at else None
+    checked = aware_time(checked_at) if checked_at else None
     extra = json.loads(details)
-    if not isinstance(extra, dict) or (checked is not None and checked.tzinfo is None):
+    if not isinstance(extra, dict):
         raise ValueError("details")
     return DomainVerdict(Verdict(verdict), source, checked, reason, extra)

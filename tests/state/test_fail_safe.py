@@ -226,7 +226,15 @@ DAMAGE = [
     ("UPDATE meta SET value = 'yesterday' WHERE name = 'last_report_at'", "meta"),
     ("UPDATE meta SET value = '{\"since\": 5}' WHERE name = 'failure'", "failure"),
     ("UPDATE runs SET finished_at = 'later'", "run"),
-]
+    # Valid times that overflowed the first date arithmetic on every pass (outside attack)
+    ("UPDATE first_seen SET at = '9999-12-31T00:00:00+00:00'", "first_seen"),
+    ("UPDATE credential_changes SET detected_at = '9999-12-31T23:59:59+00:00'",
+     "credential_change"),
+    ("UPDATE first_seen SET at = '0001-01-01T00:00:00+14:00'", "first_seen"),
+    ("UPDATE meta SET value = '9999-12-31T23:59:59+00:00' WHERE name = 'last_report_at'",
+     "meta"),
+    ("UPDATE runs SET started_at = '9999-12-31T23:59:59+00:00'", "run"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("sql", "kind"), DAMAGE)
@@ -265,6 +273,10 @@ def test_a_damaged_store_entry_does_not_fail_the_sync_and_is_counted_in_metrics(
     with sqlite3.connect(state) as db:
         db.execute("UPDATE first_seen SET at = 'not a time'")
         db.execute("UPDATE meta SET value = '[]' WHERE name = 'last_report'")
+        db.execute(  # a valid time at the edge of the calendar (it overflowed every pass)
+            "INSERT INTO credential_changes VALUES "
+            "('alfa kft.', 'email_password', '9999-12-31T23:59:59+00:00')"
+        )
         db.execute(
             "INSERT INTO domain_verdicts VALUES "
             "('alfa.hu', 'maybe', 'whois', NULL, NULL, '{}', '2999-01-01T00:00:00+00:00')"
@@ -278,6 +290,7 @@ def test_a_damaged_store_entry_does_not_fail_the_sync_and_is_counted_in_metrics(
     exposition = app.metrics.exposition().decode()
     assert 'sheetsync_state_entries_dropped_total{entry="first_seen"} 1.0' in exposition
     assert 'sheetsync_state_entries_dropped_total{entry="last_report"} 1.0' in exposition
+    assert 'sheetsync_state_entries_dropped_total{entry="credential_change"} 1.0' in exposition
     assert main(["sync", "--config", str(config)]) == 0
     assert "unexpected" not in capsys.readouterr().err
 
