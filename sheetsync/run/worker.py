@@ -96,12 +96,27 @@ class Worker:
             self.last.forget()
             log.error("state not saved (%s); the next sync redoes this one", describe_error(exc)[1])
             return PassOutcome(result, exc)
-        outcome, final = self._report(state, saved, result)
+        try:
+            outcome, final = self._report(state, saved, result)
+        except Exception as exc:  # never a healthy-looking pass that can no longer report
+            return self._unreported(saved, result, exc)
         if outcome.message is None or outcome.delivered:
             self.last.remember(snapshot, state, final, result)
         else:  # the summary is still owed: the next pass must build it again
             self.last.forget()
         return outcome
+
+    def _unreported(self, saved: WorkerState, result: SyncResult, error: Exception) -> PassOutcome:
+        """The sheet is written and the state saved, but the summary could not be built
+        or sent: the pass is recorded once more, as degraded, so `status`, /healthz and
+        /metrics agree on it; the next pass reports again."""
+        self.last.forget()
+        error_class, _ = describe_error(error)
+        log.error("the summary could not be built: %s at %s", error_class, _where(error))
+        why = f"the summary could not be built ({error_class}); the next pass tries again"
+        run = replace(_run_record(result), outcome="degraded", error_message=why)
+        self._save_quietly(saved, run)
+        return PassOutcome(result, error)
 
     def _steady(self, state: WorkerState, result: SyncResult) -> PassOutcome:
         """A pass over an unchanged sheet: nothing to write, remember or tell; the run is

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sheetsync.core.model import Code, Verdict
+from sheetsync.run import worker as worker_module
 from sheetsync.errors import NotifierError, SheetAccessError, SheetLayoutError
 from sheetsync.settings import SlackSettings
 from sheetsync.state.sqlite import SqliteStateStore
@@ -223,6 +224,39 @@ def test_a_notifier_failure_never_fails_the_sync_and_the_news_waits() -> None:
     rig.clock.advance(minutes=5)
     assert rig.run().delivered
     assert "Nagy" in rig.notifier.sent[-1].text
+
+
+def test_a_summary_that_cannot_be_built_is_recorded_degraded_and_reported_next_time(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The outside attack: a summary that raised after the sheet was written left the
+    run recorded `ok` (health green) while every pass failed and Slack stayed silent."""
+    store = InMemoryStateStore()
+    rig = Rig(store, sheet(client("Kovacs")))
+    rig.run()
+    rig.sheet.rows.append(client("Nagy"))
+    rig.clock.advance(minutes=5)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OverflowError(f"date value out of range near {CANARY}")
+
+    monkeypatch.setattr(worker_module, "summary", broken)
+    with caplog.at_level(logging.ERROR):
+        outcome = rig.run()
+    assert isinstance(outcome.error, OverflowError) and outcome.result is not None
+    assert cell(rig.sheet, "Nagy", "Állapot"), "the sheet was written all the same"
+    assert store.runs[-1].outcome == "degraded"
+    assert store.runs[-1].error_message == (
+        "the summary could not be built (OverflowError); the next pass tries again"
+    )
+    assert "the summary could not be built: OverflowError at" in caplog.text
+    assert CANARY not in caplog.text and CANARY not in str(store.runs)
+
+    monkeypatch.undo()
+    rig.clock.advance(minutes=5)
+    later = rig.run()
+    assert later.delivered and "Nagy" in rig.notifier.sent[-1].text
+    assert store.runs[-1].outcome == "ok"
 
 
 def test_a_run_level_failure_is_announced_once_and_its_recovery_once() -> None:
