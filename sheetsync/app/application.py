@@ -165,7 +165,11 @@ class Application:
         started = self.clock()
 
         def health() -> Health:
-            return self.health(up_since=started, running_since=server.running_since)
+            return self.health(
+                up_since=started,
+                running_since=server.running_since,
+                skipping=server.skipped_because,
+            )
 
         last = health().last_success
         if last is not None:  # so the gauge survives restarts
@@ -183,13 +187,17 @@ class Application:
             yield
 
     def health(
-        self, *, up_since: datetime | None = None, running_since: datetime | None = None
+        self,
+        *,
+        up_since: datetime | None = None,
+        running_since: datetime | None = None,
+        skipping: str | None = None,
     ) -> Health:
         """The one verdict `/healthz` serves and `sheetsync status` prints, judged from
         the runs in the state store. `up_since`: when this process started serving
         (the age of a worker that has not synced yet counts from it); `running_since`:
         when the pass it is running now began (past `[health] max_pass_minutes` it is
-        stuck)."""
+        stuck); `skipping`: why the last scheduled pass could not even start."""
         path = self.settings.state.path
         if path is None:
             raise ConfigError(["state.path: status reads the state store (set [state] path)"])
@@ -208,6 +216,7 @@ class Application:
             judge_age=office_hours(schedule, tz)(now),
             window_opened=window_opened(schedule, tz)(now),
             running_since=running_since,
+            skipping=skipping,
         )
 
     # -- checks -------------------------------------------------------------------------

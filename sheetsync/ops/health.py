@@ -2,9 +2,10 @@
 
 Unhealthy when the last `max_failed_syncs` syncs all failed, when the last
 successful sync is older than `max_sync_age_minutes` (counted from `up_since`, the
-process start, while there is none yet), or when the pass running now started more
-than `max_pass_minutes` ago (it is stuck: only the serving process knows, so only
-`/healthz` says it). A degraded sync (completed, with a run-level notice such as
+process start, while there is none yet), when the pass running now started more
+than `max_pass_minutes` ago (it is stuck), or when scheduled passes cannot start (the
+lock file unusable); only the serving process knows those two, so only `/healthz`
+says them. A degraded sync (completed, with a run-level notice such as
 "domain checks unavailable") is a success for health, and is shown as `degraded`.
 `/healthz` and `sheetsync status` say the same thing from the same facts.
 """
@@ -62,11 +63,13 @@ def assess(
     judge_age: bool = True,
     window_opened: datetime | None = None,
     running_since: datetime | None = None,
+    skipping: str | None = None,
 ) -> Health:
     """`runs` newest first. `judge_age` False (outside office hours) skips the age rule;
     `window_opened` (when today's office hours began) restarts the age count, so the
     night's pause does not make the first minutes of the day unhealthy.
-    `running_since`: when the pass running now began (None: none is running).
+    `running_since`: when the pass running now began (None: none is running);
+    `skipping`: why the last scheduled pass could not start (its lock file unusable).
     A deferred pass (its writes waited) is neither a failure nor a success: the sheet
     was not updated, so the age rule counts from the last pass that wrote."""
     streak = 0
@@ -112,6 +115,8 @@ def assess(
             f"a sync pass has been running for {_span(now - running_since)} (limit "
             f"{_span(stuck)}; [health] max_pass_minutes): it is stuck"
         )
+    if skipping is not None:
+        reasons.append(f"sync passes are skipped: {skipping}")
     return Health(
         healthy=not reasons,
         reasons=tuple(reasons),

@@ -10,6 +10,14 @@ from types import TracebackType
 from sheetsync.errors import StateError, SyncBusy
 
 
+def _owner(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        return "its owner unknown"
+    return f"owner uid {info.st_uid}, mode {info.st_mode & 0o777:o}"
+
+
 class SyncLock:
     """`fcntl.flock` on a lock file; the kernel releases it if the process dies."""
 
@@ -23,6 +31,12 @@ class SyncLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
+            if self.path.exists():  # the file is there: it, not its folder, is the trouble
+                raise StateError(
+                    f"cannot open the lock file {self.path} ({exc.strerror}; {_owner(self.path)}"
+                    "): give the user running sheetsync write access to it, or delete it "
+                    "while no sheetsync runs"
+                ) from None
             raise StateError(
                 f"cannot create the lock file {self.path} ({exc.strerror}): give the user "
                 f"running sheetsync write access to {self.path.parent}, or set [state] path"

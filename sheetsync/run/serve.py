@@ -93,6 +93,7 @@ class Server:
         self.stop_grace = stop_grace_seconds
         self.running_since: datetime | None = None  # when the pass running now began
         self.abandoned = False  # a pass was still running when the stop grace ran out
+        self.skipped_because: str | None = None  # why the last pass could not even start
         self._stopping_at: float | None = None  # monotonic time the stop was asked
 
     def tick(self) -> None:
@@ -107,7 +108,9 @@ class Server:
             busy = self.lock is not None and not self.lock.acquire()
         except StateError as exc:
             log.error("sync pass skipped: %s", exc)
+            self.skipped_because = str(exc)  # /healthz says so at once
             return
+        self.skipped_because = None
         if busy:
             log.warning("another sheetsync is syncing with this state store: pass skipped")
             return

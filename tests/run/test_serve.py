@@ -13,12 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from sheetsync.errors import StateError
+from sheetsync.ops.health import assess
 from sheetsync.run.lock import SyncLock
 from sheetsync.run.serve import Server, build_trigger, office_hours
-from sheetsync.settings import ScheduleSettings
+from sheetsync.settings import HealthSettings, ScheduleSettings
 
 TZ = ZoneInfo("Europe/Budapest")
 FAST = IntervalTrigger(seconds=0.03, timezone=TZ)
@@ -217,3 +220,28 @@ def test_a_lock_file_that_cannot_be_made_skips_the_pass_and_the_schedule_goes_on
                     lock=SyncLock(blocker / "state.sqlite.lock"))  # fmt: skip
     server.tick()  # does not raise
     assert calls == [] and server.running_since is None
+    assert server.skipped_because is not None
+    assert "cannot create the lock file" in server.skipped_because
+    moment = now()
+    health = assess([], moment, HealthSettings(), up_since=moment, skipping=server.skipped_because)
+    assert not health.healthy
+    assert health.reasons[-1].startswith("sync passes are skipped: cannot create the lock file")
+
+    blocker.unlink()
+    blocker.mkdir()
+    server.tick()
+    assert calls == [1] and server.skipped_because is None
+
+
+def test_a_lock_file_that_cannot_be_opened_is_named_as_the_trouble_not_its_folder(
+    tmp_path: Path,
+) -> None:
+    """The outside attack: a lock file of another user's made every pass skip with
+    "give … write access to the folder", although the folder was writable."""
+    lock = tmp_path / "state.sqlite.lock"
+    lock.mkdir()  # unopenable even as root
+    with pytest.raises(StateError) as caught:
+        SyncLock(lock).acquire()
+    said = str(caught.value)
+    assert said.startswith(f"cannot open the lock file {lock} (Is a directory; owner uid")
+    assert "write access to it, or delete it while no sheetsync runs" in said
