@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -102,9 +103,21 @@ def state_store(
     """The SQLite state store, or None when `[state] path` is unset, or (`read_only`:
     for a dry run or `status`, which write nothing) when there is no store yet."""
     path = settings.state.path
-    if path is None or (read_only and not path.exists()):
+    if path is None or (read_only and _missing(path)):
         return None
     return SqliteStateStore(path, read_only=read_only, on_damage=on_damage)
+
+
+def _missing(path: Path) -> bool:
+    """Nothing there; a path we may not look at is not missing (Path.exists raises on
+    it): the store then says what is wrong, with the path."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def webhook_url(settings: Settings) -> SecretStr | None:

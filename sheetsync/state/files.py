@@ -39,6 +39,11 @@ def examine(path: Path, *, create: bool = True) -> Found:
             raise StateError(f"state store {path} does not exist") from None
         _create(path)
         return Found.NEW
+    except PermissionError:
+        raise StateError(
+            f"cannot look at the state store {path}: permission denied on its folder "
+            f"{path.parent}: give the service user access to it (enter and read); {_KEEP}"
+        ) from None
     except OSError as exc:
         raise StateError(f"cannot look at the state store {path}: {exc.strerror}") from None
     if not stat.S_ISREG(info.st_mode):

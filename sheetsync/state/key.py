@@ -16,8 +16,12 @@ log = logging.getLogger(__name__)
 def read_key(path: Path) -> bytes:
     """The key if there is one, else a key for this process only (a dry run creates no
     file; without the install's key no credential change can be told)."""
-    if not path.exists():
+    try:
+        path.stat()
+    except FileNotFoundError:
         return secrets.token_bytes(32)
+    except OSError:
+        pass  # a folder we may not enter: reading the key says so, with the path
     return load_or_create_key(path)
 
 

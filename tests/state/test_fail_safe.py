@@ -20,6 +20,7 @@ import sqlite3
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -312,3 +313,30 @@ def test_a_damaged_verdict_is_asked_again_not_an_answer(tmp_path: Path) -> None:
     db.close()
     assert store.verdict_cache().get_many(["alfa.hu", "beta.hu"], T0) == {}
     assert counted == [("verdict", 2)]
+
+
+def test_a_store_in_a_folder_this_user_may_not_enter_is_an_error_naming_the_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a non-root user, `status`, `sync --dry-run` and `report --preview` ended in
+    "unexpected PermissionError at pathlib.py (stat)" (outside attack): Path.exists
+    raises on a folder that may not be entered. Root enters every folder, so the
+    kernel's answer is played here."""
+    state = tmp_path / "state" / "state.sqlite"
+    config = config_for(tmp_path, state)
+    assert main(["sync", "--config", str(config)]) == 0
+    real_stat = Path.stat
+
+    def stat(self: Path, **kwargs: Any) -> os.stat_result:
+        if self.parent == state.parent and self.name.startswith("state.sqlite"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_stat(self, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat)
+    app = Application(load_settings(config, {}))
+    with pytest.raises(StateError) as caught:
+        app.health()
+    said = str(caught.value)
+    assert f"permission denied on its folder {state.parent}" in said
+    with pytest.raises(StateError, match="permission denied on its folder"):
+        app.sync_once(dry_run=True)
