@@ -16,12 +16,14 @@ from sheetsync.app.wiring import google_sheet, sheet_backend
 from sheetsync.core.keys import loose_key
 from sheetsync.core.layout import Layout, column_letter, locate
 from sheetsync.core.values import CellValue
-from sheetsync.errors import SheetAccessError, SheetLayoutError
+from sheetsync.errors import SheetAccessError, SheetLayoutError, StateError
 from sheetsync.ops import versions
 from sheetsync.settings import Settings
 from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
 from sheetsync.sheets.port import SheetBackend
 from sheetsync.sheets.workbook_file import refusal, target
+from sheetsync.state.files import examine
+from sheetsync.state.sqlite import SqliteStateStore
 
 Status = Literal["ok", "warn", "fail"]
 MARKS: dict[Status, str] = {"ok": "✓", "warn": "!", "fail": "✗"}
@@ -101,7 +103,7 @@ def diagnose(
     checks.append(Check("access", "ok", f"read {len(snapshot.rows)} rows of {snapshot.title}"))
     checks.extend(header_checks(snapshot.rows, settings))
     if settings.state.path is not None:
-        checks.append(state_folder_check(settings.state.path))
+        checks.extend(state_checks(settings.state.path))
     if share:
         checks.append(
             Check(
@@ -167,6 +169,44 @@ def workbook_checks(path: Path) -> list[Check]:
         else Check("workbook writable", "ok", f"{real} can be updated")
     ]
     checks.append(_folder_check("workbook folder", real.parent))
+    return checks
+
+
+def state_checks(path: Path) -> list[Check]:
+    """What a sync needs of the state store: its folder, and — when they are there — the
+    store, its fingerprint key and its lock file, readable and writable by this user.
+    Nothing is created or changed."""
+    checks = [state_folder_check(path)]
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return checks  # the first sync creates it, in the folder checked above
+    except OSError:
+        pass  # examine says what is wrong, with the path
+    try:
+        examine(path)  # the file is there: examining creates and changes nothing
+    except StateError as exc:
+        return [*checks, Check("state store", "fail", str(exc))]
+    checks.append(Check("state store", "ok", f"{path} can be read and written"))
+    store = SqliteStateStore(path, read_only=True)
+    for name, file in (("fingerprint key", store.key_path), ("lock file", store.lock_path)):
+        try:
+            info = file.stat()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            checks.append(Check(name, "fail", f"cannot look at {file}: {exc.strerror}"))
+            continue
+        if not file.is_file() or not os.access(file, os.R_OK | os.W_OK):
+            checks.append(
+                Check(
+                    name,
+                    "fail",
+                    f"{file} is not a file this user may read and write (owner uid "
+                    f"{info.st_uid}, mode {info.st_mode & 0o777:o})",
+                    "give the user running sheetsync read and write access to it",
+                )
+            )
     return checks
 
 

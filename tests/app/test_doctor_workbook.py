@@ -110,3 +110,53 @@ def test_doctor_fails_a_workbook_of_another_user_that_a_sync_would_defer(
     outcome = WorkbookSheet(book).write(plan_for(ROWS, {2: [(4, "Kész")]}))
     assert outcome.deferred and outcome.note == check.detail
     assert book.read_bytes() == before
+
+
+def test_doctor_fails_a_store_key_or_lock_file_a_sync_could_not_use(tmp_path: Path) -> None:
+    """The outside attack: `doctor` said ✓ (only the folder was checked) for stores,
+    keys and lock files that made every sync exit 1."""
+    state = tmp_path / "state"
+    book = workbook(tmp_path)
+    store = state / "s.sqlite"
+    config = write_config(tmp_path, book, f'[state]\npath = "{store}"\n')
+    assert subprocess.run([str(SCRIPT), "sync", "--config", str(config)]).returncode == 0
+    key, lock = state / "s.sqlite.key", state / "s.sqlite.lock"
+    key.chmod(0o000)
+    lock.chmod(0o400)
+    tmp_path.chmod(0o755)
+    try:
+        done = as_unprivileged("doctor", "--config", str(config))
+        store.chmod(0o400)
+        read_only = as_unprivileged("doctor", "--config", str(config))
+    finally:
+        for path in (key, lock, store):
+            path.chmod(0o600)
+    assert done.returncode == 1, done.stdout
+    lines = done.stdout.splitlines()
+    assert f"✓ state store: {store} can be read and written" in lines
+    assert any(line.startswith(f"✗ fingerprint key: {key} is not a file") for line in lines)
+    assert any(line.startswith(f"✗ lock file: {lock} is not a file") for line in lines)
+    assert read_only.returncode == 1
+    assert any(
+        line.startswith(f"✗ state store: state store {store} is read-only (mode 0400")
+        for line in read_only.stdout.splitlines()
+    )
+
+
+def test_status_with_a_state_folder_this_user_may_not_enter_names_the_folder(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "state"
+    book = workbook(tmp_path)
+    config = write_config(tmp_path, book, f'[state]\npath = "{state / "s.sqlite"}"\n')
+    assert subprocess.run([str(SCRIPT), "sync", "--config", str(config)]).returncode == 0
+    state.chmod(0o000)
+    tmp_path.chmod(0o755)
+    try:
+        done = as_unprivileged("status", "--config", str(config))
+    finally:
+        state.chmod(0o755)
+    said = [line for line in done.stderr.splitlines() if line.startswith("sheetsync:")]
+    assert done.returncode == 1
+    assert len(said) == 1 and "unexpected" not in said[0]
+    assert f"permission denied on its folder {state}" in said[0]
