@@ -85,12 +85,21 @@ def domain_checker(
     clock: Clock = utc_now,
     cache: VerdictCache | None = None,
     progress: Progress | None = None,
+    *,
+    read_only: bool = False,
 ) -> DomainChecker:
     """`cache` keeps live verdicts between passes (the state store's, once wired);
-    without one an in-process cache is used. `progress` is told as live checks finish."""
+    without one an in-process cache is used. `progress` is told as live checks finish.
+    `read_only` (dry runs): a refreshed RDAP bootstrap is used, not written."""
     domains = settings.domains
     if domains.checker == "live":
-        return LiveDomainChecker(domains, clock, cache or MemoryVerdictCache(), progress=progress)
+        return LiveDomainChecker(
+            domains,
+            clock,
+            cache or MemoryVerdictCache(),
+            progress=progress,
+            keep_bootstrap=not read_only,
+        )
     if domains.checker == "file":
         assert domains.verdicts_file is not None
         return FileDomainChecker(domains.verdicts_file, clock)
@@ -168,7 +177,7 @@ def worker(
     store (in the process otherwise). With `metrics`, API requests and domain verdicts
     are counted. `read_only`: for dry runs, nothing beside the sheet is written."""
     cache = store.verdict_cache() if isinstance(store, SqliteStateStore) else None
-    checker = domain_checker(settings, clock, cache=cache, progress=progress)
+    checker = domain_checker(settings, clock, cache=cache, progress=progress, read_only=read_only)
     if metrics is not None:
         checker = ObservedDomainChecker(checker, metrics)
     sheet = sheet_backend(settings, metrics or NO_OBSERVER, read_only=read_only)

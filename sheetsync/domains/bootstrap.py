@@ -84,7 +84,8 @@ class BootstrapSource:
     """Hands out the newest usable bootstrap, refreshing the cached copy when stale.
 
     With `refresh` off only the snapshot and the cached copy are used; the cache
-    folder is optional too."""
+    folder is optional too. With `keep` off (a dry run) a refreshed copy is used but
+    not written."""
 
     def __init__(
         self,
@@ -93,8 +94,11 @@ class BootstrapSource:
         refresh: bool = True,
         url: str = IANA_DNS_BOOTSTRAP,
         max_age: timedelta = timedelta(days=1),
+        *,
+        keep: bool = True,
     ) -> None:
         self._clock = clock
+        self._keep = keep
         self._path = cache_dir / CACHE_FILE if cache_dir else None
         self._refresh = refresh
         self._url = url
@@ -130,17 +134,19 @@ class BootstrapSource:
         return self._current
 
     def _read_cached(self) -> RdapBootstrap | None:
-        if self._path is None or not self._path.exists():
+        if self._path is None:
             return None
         try:
             wrapper = json.loads(self._path.read_text(encoding="utf-8"))
             return RdapBootstrap.parse(json.dumps(wrapper["bootstrap"]))
+        except FileNotFoundError:
+            return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("ignoring unreadable RDAP bootstrap cache %s: %s", self._path, exc)
             return None
 
     def _fetched_at(self) -> datetime | None:
-        if self._path is None or not self._path.exists():
+        if self._path is None:
             return None
         try:
             wrapper = json.loads(self._path.read_text(encoding="utf-8"))
@@ -149,7 +155,7 @@ class BootstrapSource:
             return None
 
     def _write_cached(self, raw: bytes, now: datetime) -> None:
-        if self._path is None:
+        if self._path is None or not self._keep:
             return
         wrapper = {"fetched_at": now.isoformat(), "source": self._url, "bootstrap": json.loads(raw)}
         try:

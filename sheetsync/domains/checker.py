@@ -63,6 +63,7 @@ class LiveDomainChecker:
         sleep: Sleep | None = None,
         bootstrap: BootstrapSource | None = None,
         progress: Progress | None = None,
+        keep_bootstrap: bool = True,
     ) -> None:
         self._settings = settings
         self._progress = progress
@@ -77,6 +78,7 @@ class LiveDomainChecker:
             refresh=settings.bootstrap_refresh,
             url=settings.bootstrap_url,
             max_age=timedelta(hours=settings.bootstrap_max_age_hours),
+            keep=keep_bootstrap,
         )
         self._windows: dict[str, RateWindow] = {}
         self._tls: ssl.SSLContext | None = None  # made once: loading CA certificates is slow

@@ -95,6 +95,33 @@ def test_a_dry_run_writes_nothing_anywhere_with_a_state_store_configured(tmp_pat
     assert SqliteStateStore(tmp_path / "var" / "state.sqlite").load() == stored
 
 
+@respx.mock
+def test_a_dry_run_uses_a_refreshed_rdap_bootstrap_but_keeps_no_copy(tmp_path: Path) -> None:
+    """The outside attack: a dry run (and `report --preview`) wrote IANA's refreshed
+    bootstrap into the cache folder. It is used, not kept; a real sync keeps it."""
+    fresh = {
+        "version": "1.0",
+        "publication": "2099-01-01T00:00:00Z",
+        "services": [[["hu"], ["http://rdap.test/"]]],
+    }
+    iana = respx.get("http://iana.test/dns.json").mock(return_value=httpx.Response(200, json=fresh))
+    rdap = respx.get(url__startswith="http://rdap.test/").mock(return_value=httpx.Response(404))
+    cache = tmp_path / "cache"
+    env = {
+        "SHEETSYNC_DOMAINS__CHECKER": "live",
+        "SHEETSYNC_DOMAINS__BOOTSTRAP_URL": "http://iana.test/dns.json",
+        "SHEETSYNC_DOMAINS__CACHE_DIR": str(cache),
+    }
+    app = app_for(tmp_path, env=env)
+    before = files(tmp_path)
+    outcome = app.sync_once(dry_run=True)
+    assert outcome.result is not None and iana.called and rdap.called, "the fresh copy was used"
+    assert files(tmp_path) == before and not cache.exists()
+
+    assert Application(app.settings).sync_once(printed=io.StringIO()).result is not None
+    assert [p.name for p in cache.iterdir()] == ["rdap-dns-bootstrap.json"]
+
+
 def test_a_google_dry_run_keeps_no_sheet_metadata_file(api: FakeSheetsApi, tmp_path: Path) -> None:
     api.add_worksheet("Ügyfelek", sheet_rows(DONE, CARD_UNPAID))
     key = write_key_file(tmp_path / "key.json")
