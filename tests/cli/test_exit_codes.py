@@ -95,6 +95,22 @@ def test_the_failures_and_bad_usage_exit_as_documented(tmp_path: Path) -> None:
         assert case.says in out, f"{case.name}: {out}"
 
 
+def test_a_domain_check_without_its_verdict_cache_warns_and_exits_0(tmp_path: Path) -> None:
+    """The table says so: a cache that cannot be read costs lookups, not the answer.
+    The registry is a closed loopback port: the verdict is unknown, quickly."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    path = folder(
+        tmp_path, "cacheless", GOOD, f'[domains.whois_servers]\nhu = "127.0.0.1:{closed}"\n'
+    )
+    (path / "state.sqlite").mkdir()  # no verdict cache can be read from a folder
+    env = {"SHEETSYNC_DOMAINS__BOOTSTRAP_REFRESH": "false"}
+    code, out = sheetsync("domain", "check", "pelda.hu", cwd=path, env=env)
+    assert code == 0, out
+    assert "domain verdict cache not read" in out and "unknown" in out
+
+
 def test_the_readme_path_from_the_repository_root_exits_as_documented(tmp_path: Path) -> None:
     """`init` beside the demo's config/sheetsync.toml, without --force and without
     touching it; then every later command finds the new config by itself."""
