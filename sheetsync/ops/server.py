@@ -6,12 +6,13 @@ the health cannot be read in time); `/metrics` is the Prometheus text exposition
 Bounded like everything from outside, and built so that clients who say nothing
 cannot silence it: connections are multiplexed on one event loop, so an idle one
 costs a socket, not a thread. At most `MAX_CONNECTIONS` are held; a new one beyond
-that pushes out the oldest that has not finished its request (a real probe sends its
-request at once, an idle one never does). A request head may be `MAX_HEAD` bytes and
-a connection may take `CONNECTION_DEADLINE` seconds from accept to answer. The health
-is read by one thread at a time, shared by the requests waiting for it, and waited
-for at most `HEALTH_WAIT` seconds. It listens on 127.0.0.1 unless `[server] host`
-says otherwise.
+that pushes out the oldest that has waited `IDLE_BEFORE_EVICTION` seconds without
+sending its request (a real probe sends its request at once, an idle one never does),
+or, when every held one is that fresh (a burst), is answered 503 busy at once. A
+request head may be `MAX_HEAD` bytes and a connection may take `CONNECTION_DEADLINE`
+seconds from accept to answer. The health is read by one thread at a time, shared by
+the requests waiting for it, and waited for at most `HEALTH_WAIT` seconds. It listens
+on 127.0.0.1 unless `[server] host` says otherwise.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import resource
 import socket
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
@@ -35,7 +38,8 @@ from sheetsync.ops.metrics import Metrics
 log = logging.getLogger(__name__)
 
 BACKLOG = 128
-MAX_CONNECTIONS = 256
+MAX_CONNECTIONS = 1024  # or half the process's file descriptors, if fewer
+IDLE_BEFORE_EVICTION = 1.0
 MAX_HEAD = 8 * 1024
 CONNECTION_DEADLINE = 10.0
 HEALTH_WAIT = 5.0
@@ -60,7 +64,7 @@ class OpsServer:
         health: Callable[[], Health],
         metrics: Metrics,
         *,
-        max_connections: int = MAX_CONNECTIONS,
+        max_connections: int | None = None,
         deadline: float = CONNECTION_DEADLINE,
         health_wait: float = HEALTH_WAIT,
     ) -> None:
@@ -68,7 +72,7 @@ class OpsServer:
         self.requested_port = port
         self.health = health
         self.metrics = metrics
-        self.max_connections = max_connections
+        self.max_connections = max_connections or _connection_ceiling()
         self.deadline = deadline
         self.health_wait = health_wait
         self._socket: socket.socket | None = None
@@ -77,8 +81,9 @@ class OpsServer:
         self._thread: threading.Thread | None = None
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="sheetsync-health")
         self._reading: asyncio.Future[Health] | None = None
-        # Connections still reading their request, oldest first (dicts keep order).
-        self._waiting: dict[asyncio.StreamWriter, None] = {}
+        # Connections still reading their request, oldest first (dicts keep order),
+        # with when they were accepted.
+        self._waiting: dict[asyncio.StreamWriter, float] = {}
         self._answering: set[asyncio.StreamWriter] = set()
 
     @property
@@ -152,15 +157,17 @@ class OpsServer:
             await server.wait_closed()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._waiting[writer] = None
-        if len(self._waiting) + len(self._answering) > self.max_connections:
-            oldest = next(iter(self._waiting))
-            oldest.transport.abort()  # its reader sees the connection gone and ends
+        full = len(self._waiting) + len(self._answering) >= self.max_connections
+        if full and not self._evict_one():
+            writer.write(_response(503, _TEXT, b"busy\n"))
+            writer.close()
+            return
+        self._waiting[writer] = time.monotonic()
         answered = False
         try:
             async with asyncio.timeout(self.deadline):
                 request = await _read_request(reader)
-                del self._waiting[writer]
+                self._waiting.pop(writer, None)
                 self._answering.add(writer)
                 answer = await self._answer(request) if isinstance(request, str) else request
                 writer.write(_response(*answer))
@@ -175,6 +182,15 @@ class OpsServer:
             if not answered:
                 writer.transport.abort()
 
+    def _evict_one(self) -> bool:
+        """Push out the oldest connection idle long enough; False when none is."""
+        oldest, since = next(iter(self._waiting.items()), (None, 0.0))
+        if oldest is None or time.monotonic() - since < IDLE_BEFORE_EVICTION:
+            return False
+        del self._waiting[oldest]
+        oldest.transport.abort()  # its reader sees the connection gone and ends
+        return True
+
     async def _answer(self, path: str) -> Answer:
         if path == "/healthz":
             return await self._healthz()
@@ -188,6 +204,8 @@ class OpsServer:
         if self._reading is None or self._reading.done():
             loop = asyncio.get_running_loop()
             self._reading = loop.run_in_executor(self._reader, self.health)
+            # Said by the 503 of whoever waited; no "exception never retrieved" later.
+            self._reading.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
             health = await asyncio.wait_for(asyncio.shield(self._reading), self.health_wait)
         except Exception as exc:  # the endpoint must answer, and say why it cannot tell
@@ -209,6 +227,13 @@ async def _read_request(reader: asyncio.StreamReader) -> str | Answer:
     if parts[0] != b"GET":
         return 405, _TEXT, b"only GET\n"
     return parts[1].split(b"?", 1)[0].decode("latin-1")
+
+
+def _connection_ceiling() -> int:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(16, min(MAX_CONNECTIONS, soft // 2))
 
 
 def _json(status: int, body: dict[str, Any]) -> Answer:
