@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from sheetsync.core.model import Code, Verdict
-from sheetsync.run import worker as worker_module
 from sheetsync.errors import NotifierError, SheetAccessError, SheetLayoutError
+from sheetsync.run import worker as worker_module
 from sheetsync.settings import SlackSettings
 from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock, InMemoryStateStore
