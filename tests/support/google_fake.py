@@ -29,11 +29,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 
+from benchmarks.sheets_rules import Guides, apply, sheet_entry
 from sheetsync.retry import RetryPolicy
 from sheetsync.sheets.a1 import cell_a1, range_bounds
 from sheetsync.sheets.google import GoogleSheet, MetadataCache
 from sheetsync.sheets.google_auth import SCOPES
-from tests.support.google_guides_fake import Guides, apply, sheet_entry
 from tests.support.pacing import FakeTime
 
 BASE = "https://sheets.googleapis.com/v4/spreadsheets"

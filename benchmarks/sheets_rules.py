@@ -1,5 +1,5 @@
-"""The Sheets API's rules, formats and protections for the fake (`google_fake`): what
-`sheetsync setup` reads with `spreadsheets.get` (grid data of the ranges asked, with
+"""The Sheets API's rules, formats and protections, for the fakes (`tests/support/google_fake`,
+`benchmarks/sheets_server`): what `sheetsync setup` reads with `spreadsheets.get` (grid data,
 formats and validations) and changes with `spreadsheets.batchUpdate`. Like the real
 API, a batch is applied in order and all or nothing, open ranges are echoed bounded,
 colours come back as floats with zero channels left out."""
