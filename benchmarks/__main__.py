@@ -136,11 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         print("| run | spreadsheets.get | spreadsheets.batchUpdate | changes | wall s |")
         print("|---|---:|---:|---:|---:|")
         with LoopbackSheets(latency) as server:
-            measured = setup.runs(server, rows)
-        for r in measured:
+            setup_runs = setup.runs(server, rows)
+        for r in setup_runs:
             print(f"| {r.name} | {r.reads} | {r.writes} | {r.changes} | {r.wall:.2f} |")
         print()
-        first, second = measured[0], measured[1]
+        first, second = setup_runs[0], setup_runs[1]
         targets.append(("setup, first run: at most 1 read + 1 batchUpdate",
                         first.reads + first.writes <= 2 and first.changes > 0,
                         f"{first.reads} + {first.writes} requests"))  # fmt: skip
