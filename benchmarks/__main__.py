@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---:|---:|---:|---:|")
         with LoopbackSheets(latency) as server:
             setup_runs = setup.runs(server, rows)
-        for r in setup_runs:
-            print(f"| {r.name} | {r.reads} | {r.writes} | {r.changes} | {r.wall:.2f} |")
+        for run in setup_runs:
+            print(f"| {run.name} | {run.reads} | {run.writes} | {run.changes} | {run.wall:.2f} |")
         print()
         first, second = setup_runs[0], setup_runs[1]
         targets.append(("setup, first run: at most 1 read + 1 batchUpdate",
