@@ -137,8 +137,11 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---:|---:|---:|---:|")
         with LoopbackSheets(latency) as server:
             setup_runs = setup.runs(server, rows)
-        for run in setup_runs:
-            print(f"| {run.name} | {run.reads} | {run.writes} | {run.changes} | {run.wall:.2f} |")
+        for setup_run in setup_runs:
+            print(
+                f"| {setup_run.name} | {setup_run.reads} | {setup_run.writes} | "
+                f"{setup_run.changes} | {setup_run.wall:.2f} |"
+            )
         print()
         first, second = setup_runs[0], setup_runs[1]
         targets.append(("setup, first run: at most 1 read + 1 batchUpdate",
