@@ -20,7 +20,8 @@ from sheetsync.errors import SheetAccessError, SheetLayoutError
 from sheetsync.sheets import workbook_file
 from sheetsync.sheets.port import GuidePlanner
 from sheetsync.sheets.workbook import WorkbookSheet
-from sheetsync.sheets.xlsx_guide_xml import Parts, add, find, strip
+from sheetsync.sheets.xlsx_guide_add import add
+from sheetsync.sheets.xlsx_guide_xml import Parts, find, strip
 from sheetsync.sheets.xlsx_package import Spool, member_chunks, parts_of, read_member, rebuild
 from sheetsync.sheets.xlsx_sheet import _scanned
 
