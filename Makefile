@@ -41,8 +41,10 @@ demo: $(STAMP)
 	cp examples/ugyfelek.xlsx $(DEMO_DIR)/ugyfelek.xlsx
 	rm -f $(DEMO_DIR)/state.sqlite $(DEMO_DIR)/state.sqlite.*
 	$(BIN)/sheetsync sync --config config/sheetsync.toml
+	$(BIN)/sheetsync setup --config config/sheetsync.toml
 	@echo
-	@echo "Updated workbook: $(DEMO_DIR)/ugyfelek.xlsx (a copy; examples/ is never modified)."
+	@echo "Updated workbook: $(DEMO_DIR)/ugyfelek.xlsx (a copy; examples/ is never modified),"
+	@echo "with dropdowns, colours and guarded status columns (docs/setup.md)."
 	@echo "Run '$(BIN)/sheetsync sync' again: an unchanged sheet writes 0 cells."
 
 lint: $(STAMP)

@@ -9,7 +9,7 @@ import platform
 import sys
 from datetime import UTC, datetime
 
-from . import concurrent_edits, core, domain_checks, sheet_sync, startup, workbook
+from . import concurrent_edits, core, domain_checks, setup, sheet_sync, startup, workbook
 from .sheets_server import LoopbackSheets
 
 
@@ -36,13 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes")
     parser.add_argument(
         "--only",
-        choices=["startup", "core", "sheets", "edits", "workbook", "domains"],
+        choices=["startup", "core", "sheets", "edits", "setup", "workbook", "domains"],
         action="append",
         help="repeatable",
     )
     args = parser.parse_args(argv)
     latency = args.latency / 1000
-    only = set(args.only or ["startup", "core", "sheets", "edits", "workbook", "domains"])
+    only = set(args.only or ["startup", "core", "sheets", "edits", "setup", "workbook", "domains"])
     sizes = (100, 1000) if args.quick else (100, 1000, 10_000)
     fractions = (0.0, 0.5) if args.quick else (0.0, 0.01, 0.5)
     cap = 5 if args.quick else 20
@@ -127,6 +127,29 @@ def main(argv: list[str] | None = None) -> int:
             )
         print()
         targets.extend(workbook.targets(measured))
+        sys.stdout.flush()
+
+    if "setup" in only:
+        rows = sizes[-1]
+        print(f"## sheetsync setup on Google Sheets: {rows:,} rows, {args.latency:.0f} ms "
+              "per request\n")  # fmt: skip
+        print("| run | spreadsheets.get | spreadsheets.batchUpdate | changes | wall s |")
+        print("|---|---:|---:|---:|---:|")
+        with LoopbackSheets(latency) as server:
+            setup_runs = setup.runs(server, rows)
+        for setup_run in setup_runs:
+            print(
+                f"| {setup_run.name} | {setup_run.reads} | {setup_run.writes} | "
+                f"{setup_run.changes} | {setup_run.wall:.2f} |"
+            )
+        print()
+        first, second = setup_runs[0], setup_runs[1]
+        targets.append(("setup, first run: at most 1 read + 1 batchUpdate",
+                        first.reads + first.writes <= 2 and first.changes > 0,
+                        f"{first.reads} + {first.writes} requests"))  # fmt: skip
+        targets.append(("setup, second run: 1 read, no write",
+                        (second.reads, second.writes, second.changes) == (1, 0, 0),
+                        f"{second.reads} + {second.writes} requests"))  # fmt: skip
         sys.stdout.flush()
 
     if "domains" in only:

@@ -27,6 +27,8 @@ from requests.adapters import HTTPAdapter
 
 from sheetsync.sheets.a1 import cell_a1, range_bounds
 
+from .sheets_rules import Guides, apply, sheet_entry
+
 GOOGLE = "https://sheets.googleapis.com"
 KEY = "1BenchSpreadsheetKey_0123456789abcdefgh"
 TITLE = "Ügyfelek"
@@ -80,6 +82,21 @@ class SheetState:
         self.calls: Counter[str] = Counter()
         self.armed: tuple[str, int, str] | None = None  # (kind, nth, edit)
         self.lock = threading.Lock()
+        self.guides = Guides()  # rules and formats (`sheetsync setup`)
+        self.gid, self.title = 0, TITLE
+
+    @property
+    def row_count(self) -> int:
+        return self.rows
+
+    @property
+    def col_count(self) -> int:
+        return self.cols
+
+    def get(self, row: int, col: int) -> Any:
+        """1-based row, 0-based column (the shape `sheets_rules` reads)."""
+        cells = self.cells[row - 1] if row <= len(self.cells) else []
+        return cells[col] if col < len(cells) else None
 
     def load(self, cells: list[list[Any]]) -> None:
         self.cells = [list(r) for r in cells]
@@ -87,6 +104,7 @@ class SheetState:
         self.cols = max(26, max((len(r) for r in cells), default=0))
         self.calls.clear()
         self.armed = None
+        self.guides = Guides()
 
     def count(self, kind: str) -> None:
         """Count a request, and let an armed edit land just before it is served."""
@@ -177,6 +195,13 @@ def make_handler(state: SheetState, latency: float) -> type[BaseHTTPRequestHandl
         def _api(
             self, method: str, rest: str, query: dict[str, list[str]], body: dict[str, Any]
         ) -> tuple[int, Any]:
+            if method == "GET" and rest == "" and query.get("includeGridData") == ["true"]:
+                state.count("spreadsheets.get")
+                spans = []
+                for a1 in query.get("ranges", []):
+                    first, _, last = a1.rpartition("!")[2].partition(":")
+                    spans.append((int(first), int(last or first)))
+                return 200, {"sheets": [sheet_entry(state, state.guides, spans)]}
             if method == "GET" and rest == "":
                 state.count("spreadsheets.get")
                 return 200, state.metadata()
@@ -198,6 +223,10 @@ def make_handler(state: SheetState, latency: float) -> type[BaseHTTPRequestHandl
                 return 200, {"spreadsheetId": KEY, "totalUpdatedCells": cells}
             if method == "POST" and rest == ":batchUpdate":
                 state.count("spreadsheets.batchUpdate")
+                requests_ = body.get("requests", [])
+                if requests_ and "appendDimension" not in requests_[0]:
+                    replies = [apply(state, state.guides, r) for r in requests_]
+                    return 200, {"spreadsheetId": KEY, "replies": replies}
                 for request in body.get("requests", []):
                     spec = request.get("appendDimension", {})
                     if spec.get("dimension") == "COLUMNS":

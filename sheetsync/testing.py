@@ -6,15 +6,17 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from sheetsync.core.guides import GuideOutcome, changes
 from sheetsync.core.memory import WorkerState
 from sheetsync.core.model import DomainName, DomainVerdict, Doubt, Verdict
 from sheetsync.core.plan import WriteOutcome, WritePlan
 from sheetsync.core.values import CellValue
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.port import CachedVerdict
+from sheetsync.errors import SheetLayoutError
 from sheetsync.notify.port import Message
 from sheetsync.sheets.guard import resolve, view_of_rows
-from sheetsync.sheets.port import SheetSnapshot
+from sheetsync.sheets.port import GuidePlanner, SheetSnapshot
 from sheetsync.state.memory import MemoryStateStore
 from sheetsync.state.port import RunRecord
 
@@ -172,3 +174,34 @@ class RecordingNotifier:
         if self.fail is not None:
             raise self.fail
         self.sent.append(message)
+
+
+class InMemoryGuides:
+    """sheetsync's guides of an `InMemorySheet`, kept as what the guide holds by identity.
+    `rows_read` is what the planner was given; nothing else of the sheet is touched."""
+
+    def __init__(self, sheet: InMemorySheet) -> None:
+        self.sheet = sheet
+        self.items: dict[str, object] = {}
+        self.applied = 0
+
+    def set_up(
+        self, plan: GuidePlanner, *, remove: bool = False, dry_run: bool = False
+    ) -> GuideOutcome:
+        wanted: dict[str, object] = {}
+        guide = None
+        try:
+            guide = plan(copy.deepcopy(self.sheet.rows[:10]))
+        except SheetLayoutError:
+            if not remove:
+                raise
+        if guide is not None and not remove:
+            wanted = {r.ident: r for r in guide.values} | {c.ident: c for c in guide.colours}
+            wanted |= {"guard": guide.guarded}
+        labels = guide.labels if guide else {}
+        found = len(self.items)
+        diff = changes(wanted, self.items, labels, remove=remove)
+        if diff and not dry_run:
+            self.items = wanted
+            self.applied += 1
+        return GuideOutcome(diff, found, bool(diff) and not dry_run)

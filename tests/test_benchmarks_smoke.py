@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import concurrent_edits, domain_checks, sheet_sync, startup, workbook
+from benchmarks import concurrent_edits, domain_checks, setup, sheet_sync, startup, workbook
 from benchmarks.sheets_server import LoopbackSheets
 
 
@@ -25,6 +25,19 @@ def test_a_tiny_sheet_benchmark_counts_the_requests_each_approach_sends() -> Non
     script = by["gspread script (update per changed row)"]
     assert script.requests == 3 + edited and script.extrapolated
     assert by["no-code flow (read + write per row)"].requests == 3 + 2 * 12
+
+
+def test_a_tiny_setup_benchmark_counts_one_read_and_at_most_one_write_a_run() -> None:
+    with LoopbackSheets(latency=0.0) as server:
+        runs = setup.runs(server, rows=12)
+    counts = {r.name: (r.reads, r.writes, r.changes > 0) for r in runs}
+    assert counts == {
+        "first run": (1, 1, True),
+        "second run": (1, 0, False),
+        "dry run": (1, 0, False),
+        "--remove": (1, 1, True),
+        "--remove again": (1, 0, False),
+    }
 
 
 def test_a_tiny_concurrent_edit_benchmark_counts_requests_and_misdirected_rows() -> None:

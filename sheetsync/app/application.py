@@ -16,8 +16,16 @@ from datetime import datetime
 from typing import TextIO
 
 from sheetsync.app.doctor import Diagnosis, diagnose
-from sheetsync.app.wiring import domain_checker, notifier, state_store, worker
+from sheetsync.app.wiring import (
+    domain_checker,
+    guide_planner,
+    notifier,
+    sheet_guides,
+    state_store,
+    worker,
+)
 from sheetsync.clock import Clock, utc_now
+from sheetsync.core.guides import GuideOutcome
 from sheetsync.core.snapshot import diff, read_report, snapshot_of
 from sheetsync.domains.checker import Progress
 from sheetsync.domains.lookup import NameCheck, check_names
@@ -234,6 +242,12 @@ class Application:
         cache = store.verdict_cache() if store else None
         checker = domain_checker(settings, self.clock, cache=cache, progress=progress)
         return check_names(list(names), checker, self.clock)
+
+    def set_up(self, *, remove: bool = False, dry_run: bool = False) -> GuideOutcome:
+        """`sheetsync setup`: the sheet's dropdowns, colours and guard installed (or, with
+        `remove`, taken out); `dry_run` says what would change and changes nothing."""
+        guides = sheet_guides(self.settings, read_only=dry_run)
+        return guides.set_up(guide_planner(self.settings), remove=remove, dry_run=dry_run)
 
     def doctor(self) -> Diagnosis:
         """Config, credentials, sheet access and headers, each checked."""

@@ -12,16 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sheetsync.app.wiring import google_sheet, sheet_backend
+from sheetsync.app.wiring import google_sheet, guide_planner, sheet_backend
 from sheetsync.core.keys import loose_key
 from sheetsync.core.layout import Layout, column_letter, locate
 from sheetsync.core.values import CellValue
 from sheetsync.errors import SheetAccessError, SheetLayoutError, StateError
 from sheetsync.ops import versions
 from sheetsync.settings import Settings
+from sheetsync.sheets.google import GoogleSheet
 from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
-from sheetsync.sheets.port import SheetBackend
+from sheetsync.sheets.google_guides import GoogleGuides
+from sheetsync.sheets.port import SheetBackend, SheetGuides
+from sheetsync.sheets.workbook import WorkbookSheet
 from sheetsync.sheets.workbook_file import refusal, target
+from sheetsync.sheets.xlsx_guides import WorkbookGuides
 from sheetsync.state.files import examine
 from sheetsync.state.sqlite import SqliteStateStore
 
@@ -102,6 +106,9 @@ def diagnose(
         return Diagnosis(tuple(checks))
     checks.append(Check("access", "ok", f"read {len(snapshot.rows)} rows of {snapshot.title}"))
     checks.extend(header_checks(snapshot.rows, settings))
+    guides = _guides(backend, settings)
+    if guides is not None:
+        checks.append(setup_check(guides, settings))
     if settings.state.path is not None:
         checks.extend(state_checks(settings.state.path))
     if share:
@@ -114,6 +121,30 @@ def diagnose(
             )
         )
     return Diagnosis(tuple(checks))
+
+
+def _guides(backend: SheetBackend, settings: Settings) -> SheetGuides | None:
+    if isinstance(backend, GoogleSheet):
+        return GoogleGuides(backend, settings.sheet.header_row)
+    if isinstance(backend, WorkbookSheet):
+        return WorkbookGuides(backend)
+    return None
+
+
+def setup_check(guides: SheetGuides, settings: Settings) -> Check:
+    """Whether `sheetsync setup` is applied and current (a dry run: changes nothing)."""
+    run = "run `sheetsync setup`"
+    try:
+        outcome = guides.set_up(guide_planner(settings), dry_run=True)
+    except SheetLayoutError as exc:
+        return Check("setup", "warn", "not applied", str(exc).removesuffix("; nothing was changed"))
+    except SheetAccessError as exc:
+        return Check("setup", "warn", f"could not be checked: {exc}")
+    if outcome.state == "current":
+        return Check("setup", "ok", "applied, current (dropdowns, colours, guarded status columns)")
+    if outcome.state == "not-applied":
+        return Check("setup", "warn", f"not applied: {run}", f"{run} (dropdowns and colours)")
+    return Check("setup", "warn", f"outdated: {run}", f"{run} ({len(outcome.changes)} change(s))")
 
 
 def access_failure(exc: SheetAccessError, share: str | None) -> Check:

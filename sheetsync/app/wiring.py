@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
 from sheetsync.clock import Clock, utc_now
+from sheetsync.core.guides import SheetGuide, build_guide, guide_layout
+from sheetsync.core.values import CellValue
 from sheetsync.domains.cache import MemoryVerdictCache
 from sheetsync.domains.checker import LiveDomainChecker, Progress
 from sheetsync.domains.offline import FileDomainChecker, OfflineDomainChecker
@@ -26,9 +29,11 @@ from sheetsync.sheets.google_auth import (
     authorized_session,
     load_credentials,
 )
+from sheetsync.sheets.google_guides import GoogleGuides
 from sheetsync.sheets.metadata_file import FileMetadataCache
-from sheetsync.sheets.port import RequestObserver, SheetBackend
+from sheetsync.sheets.port import RequestObserver, SheetBackend, SheetGuides
 from sheetsync.sheets.workbook import WorkbookSheet
+from sheetsync.sheets.xlsx_guides import WorkbookGuides
 from sheetsync.state.port import StateStore
 from sheetsync.state.sqlite import DamageObserver, SqliteStateStore
 
@@ -54,6 +59,27 @@ def sheet_backend(
         header_row=sheet.header_row,
         locale=settings.locale,
     )
+
+
+def sheet_guides(settings: Settings, *, read_only: bool = False) -> SheetGuides:
+    """`sheetsync setup` for the configured sheet (`read_only`: a dry run or `doctor`)."""
+    sheet = sheet_backend(settings, read_only=read_only)
+    if isinstance(sheet, GoogleSheet):
+        return GoogleGuides(sheet, settings.sheet.header_row)
+    assert isinstance(sheet, WorkbookSheet)
+    return WorkbookGuides(sheet)
+
+
+def guide_planner(settings: Settings) -> Callable[[Sequence[Sequence[CellValue]]], SheetGuide]:
+    """The sheet's first rows → the guide setup installs, in the sheet's language."""
+
+    def plan(rows: Sequence[Sequence[CellValue]]) -> SheetGuide:
+        layout = guide_layout(
+            rows, settings.columns, settings.status_columns, settings.sheet.header_row
+        )
+        return build_guide(layout, settings.locale)
+
+    return plan
 
 
 def google_sheet(

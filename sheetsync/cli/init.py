@@ -148,6 +148,10 @@ def init(
             "      (run from this folder, every command reads ./sheetsync.toml; elsewhere "
             "pass --config or set SHEETSYNC_CONFIG)"
         )
+    click.echo(
+        f"then: sheetsync sync{where} (adds the status columns), and sheetsync setup{where} "
+        "(dropdowns, colours and a warning on the status columns; --remove undoes it)"
+    )
     if slack:
         click.echo(
             "Slack: give the webhook URL as SHEETSYNC_SLACK_WEBHOOK_URL=… in the environment, "

@@ -216,6 +216,30 @@ def doctor(config: str | None) -> None:
 
 @cli.command()
 @config_option
+@click.option("--dry-run", is_flag=True, help="List what would change; change nothing.")
+@click.option("--remove", is_flag=True, help="Remove what setup added, and nothing else.")
+def setup(config: str | None, dry_run: bool, remove: bool) -> None:
+    """Make the sheet guide the staff: dropdowns where the process has fixed answers,
+    colours by stage and worst finding, a warning on the status columns, the header
+    frozen and a filter. Run it again after a layout change; a second run changes
+    nothing. Never changes a cell's value."""
+    from sheetsync.core.guides import describe
+
+    outcome = _app(config).set_up(remove=remove, dry_run=dry_run)
+    for change in outcome.changes:
+        click.echo(describe(change))
+    for note in outcome.notes:
+        click.echo(f"note   {note}")
+    if not outcome.changes:
+        click.echo("setup: nothing to change" + ("" if remove else " (applied and current)"))
+    elif dry_run:
+        click.echo(f"setup: {len(outcome.changes)} change(s) listed; nothing was changed (dry run)")
+    else:
+        click.echo(f"setup: {len(outcome.changes)} change(s) made")
+
+
+@cli.command()
+@config_option
 def serve(config: str | None) -> None:
     """Sync on the configured schedule until SIGTERM/SIGINT, then let the running pass
     finish and exit 0; exit 1 when it is still running after [schedule]

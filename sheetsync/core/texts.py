@@ -410,3 +410,41 @@ def clip(text: str, limit: int = PARAM_LIMIT) -> str:
 class _Lenient(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "?"
+
+
+# `sheetsync setup`: what the sheet's guides say (core.guides). Dropdown values are the
+# canonical forms the parsers read (a test keeps them readable), in the sheet's language.
+GUIDE_VALUES: Mapping[Locale, Mapping[str, tuple[str, ...]]] = {
+    "hu": {
+        "email_type": ("saját", "létrehozott"),
+        "payment_method": ("bankkártya", "utalás"),
+        "domain_application": ("beküldve", "Sikeres", "Sikertelen"),
+        "managing_account": ("igen", "nem", "penzugy@sparrow.hu"),
+        "package": ("Start",),
+        "order_live": ("igen", "nem"),
+    },
+    "en": {
+        "email_type": ("own", "created"),
+        "payment_method": ("card", "transfer"),
+        "domain_application": ("submitted", "Sikeres", "Sikertelen"),
+        "managing_account": ("yes", "no", "penzugy@sparrow.hu"),
+        "package": ("Start",),
+        "order_live": ("yes", "no"),
+    },
+}
+
+GUIDE_PROMPTS: Mapping[Locale, Mapping[str, str]] = {
+    "hu": {
+        "list": "Válassz a listából: {values}",
+        "list-or-more": "Válassz a listából ({values}), vagy írj mást, ha kell",
+        "date": "Dátum, pl. 2026. 11. 24. (igen/nem is jó)",
+        "guard": "Ezt az oszlopot a sheetsync írja: amit ide írsz, a következő "
+        "szinkronizáláskor felülíródik.",
+    },
+    "en": {
+        "list": "Choose from the list: {values}",
+        "list-or-more": "Choose from the list ({values}), or type another value if needed",
+        "date": "A date, e.g. 2026-11-24 (yes/no also works)",
+        "guard": "sheetsync writes this column: your edit will be replaced at the next sync.",
+    },
+}

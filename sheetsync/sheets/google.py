@@ -245,6 +245,19 @@ class GoogleSheet:
             note="; ".join(n for n in (settled.note, note) if n),
         )
 
+    # -- for `setup` (google_guides): the same session, retries and error mapping -------
+
+    @property
+    def http(self) -> HTTPClient:
+        return self._http
+
+    def current_grid(self) -> Grid:
+        return self._current_grid()
+
+    def request(self, action: str, operation: Callable[[], T]) -> T:
+        """One request under the retry policy, failures as SheetAccessError."""
+        return self._call(action, operation)
+
     # -- requests -------------------------------------------------------------------------
 
     def _read_back(self) -> list[list[CellValue]]:

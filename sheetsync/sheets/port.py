@@ -11,10 +11,11 @@ Its errors are `SheetAccessError` and `TransientSheetError` (sheetsync.errors).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from sheetsync.core.guides import GuideOutcome, SheetGuide
 from sheetsync.core.plan import WriteOutcome, WritePlan
 from sheetsync.core.values import CellValue
 
@@ -44,6 +45,23 @@ class SheetBackend(Protocol):
 
     def row_url(self, row: int) -> str | None:
         """A link to the row where the backend has one (Google Sheets), else None."""
+        ...
+
+
+# The sheet's first rows (its header among them) → the guide for them (core.guides).
+GuidePlanner = Callable[[Sequence[Sequence[CellValue]]], SheetGuide]
+
+
+class SheetGuides(Protocol):
+    """sheetsync's guides in the sheet (`sheetsync setup`): dropdowns, colours, the guard
+    over its status columns. Never changes a cell's value; a sheet-level problem changes
+    nothing (SheetLayoutError, SheetAccessError)."""
+
+    def set_up(
+        self, plan: GuidePlanner, *, remove: bool = False, dry_run: bool = False
+    ) -> GuideOutcome:
+        """Bring the sheet's own guides to `plan`'s (none with `remove`); `dry_run`:
+        say what would change, change nothing."""
         ...
 
 

@@ -136,6 +136,12 @@ class WorkbookSheet:
             return _deferred(plan, why)
         return _outcome(resolution)
 
+    def opened(self) -> tuple[workbook_file.Loaded, str, list[list[CellValue]]]:
+        """The file as it is now, the worksheet sheetsync uses and its rows (`setup`)."""
+        loaded = self._load()
+        name, rows, _ = self._sheet_of(loaded.data, self._chosen)
+        return loaded, name, rows
+
     # -- reading ----------------------------------------------------------------------
 
     def _load(self) -> workbook_file.Loaded:

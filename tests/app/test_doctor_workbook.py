@@ -160,3 +160,27 @@ def test_status_with_a_state_folder_this_user_may_not_enter_names_the_folder(
     assert done.returncode == 1
     assert len(said) == 1 and "unexpected" not in said[0]
     assert f"permission denied on its folder {state}" in said[0]
+
+
+@pytest.mark.filterwarnings("ignore:Unknown extension")
+def test_doctor_says_whether_setup_is_applied_and_current(tmp_path: Path) -> None:
+    from sheetsync.app.application import Application
+
+    book = workbook(tmp_path)
+    settings = load_settings(write_config(tmp_path, book), env={})
+
+    def setup() -> tuple[str, str]:
+        check = next(c for c in diagnose(settings).checks if c.name == "setup")
+        return check.status, check.detail
+
+    assert setup() == ("warn", "not applied")  # no status columns yet: sync first
+    app = Application(settings)
+    app.sync_once()
+    assert setup() == ("warn", "not applied: run `sheetsync setup`")
+    before = book.read_bytes()
+    assert setup()[0] == "warn" and book.read_bytes() == before  # doctor only reads
+    app.set_up()
+    assert setup() == ("ok", "applied, current (dropdowns, colours, guarded status columns)")
+    english = settings.model_copy(update={"locale": "en"})  # the labels change language
+    check = next(c for c in diagnose(english).checks if c.name == "setup")
+    assert check.status == "warn" and check.detail == "outdated: run `sheetsync setup`"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -105,6 +106,27 @@ def test_shipped_config_syncs_the_demo_copy_through_the_cli(
     out = capsys.readouterr().out
     assert "papp-cukraszda.hu domain FOGLALT" in out
     assert read_workbook(demo)[1][-OWNED:][0] == "Állapot"
+
+
+@pytest.mark.filterwarnings("ignore:Unknown extension")
+def test_the_demo_comes_out_with_dropdowns_and_colours_and_a_second_sync_writes_nothing(
+    demo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `make demo` runs: sync, setup; then `sheetsync sync` again writes 0 cells."""
+    monkeypatch.setenv("SHEETSYNC_SHEET__PATH", str(demo))
+    monkeypatch.setenv("SHEETSYNC_STATE__PATH", str(demo.with_name("state.sqlite")))
+    config = str(REPO / "config" / "sheetsync.toml")
+    assert main(["sync", "--config", config]) == 0
+    assert main(["setup", "--config", config]) == 0
+    assert "change(s) made" in capsys.readouterr().out
+    sheet = openpyxl.load_workbook(demo)["Ügyfelek"]
+    lists = {str(dv.sqref): dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert lists["L3:L1048576"] == '"bankkártya,utalás"'
+    formulas = [r.formula[0] for rules in sheet.conditional_formatting._cf_rules.values()
+                for r in rules]  # fmt: skip
+    assert any("sheetsync:stage-done" in f for f in formulas)
+    assert main(["sync", "--config", config, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cells_written"] == 0
 
 
 @pytest.mark.parametrize("locale", ["hu", "en"])

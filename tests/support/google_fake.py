@@ -10,6 +10,7 @@ mid-sync: inserting, deleting, sorting or dragging rows, re-creating the tab).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections import Counter
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
+from benchmarks.sheets_rules import Guides, apply, sheet_entry
 from sheetsync.retry import RetryPolicy
 from sheetsync.sheets.a1 import cell_a1, range_bounds
 from sheetsync.sheets.google import GoogleSheet, MetadataCache
@@ -73,6 +75,7 @@ class FakeWorksheet:
     cells: list[list[Any]]
     row_count: int = 1000
     col_count: int = 26
+    guides: Guides = field(default_factory=Guides)  # rules and formats (`setup`)
 
     def get(self, row: int, col: int) -> Any:
         """1-based row, 0-based column."""
@@ -244,6 +247,8 @@ class FakeSheetsApi:
         query = parse_qs(url.query)
         body = json.loads(request.body) if request.body else {}
         try:
+            if kind == GET_META and query.get("includeGridData") == ["true"]:
+                return _ok(self._grid_data(query))
             if kind == GET_META:
                 return _ok(self._metadata())
             if kind == BATCH_GET:
@@ -353,9 +358,32 @@ class FakeSheetsApi:
             "totalUpdatedSheets": len({id(s) for s, *_ in planned}),
         }
 
+    def _grid_data(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """`spreadsheets.get` with grid data of whole-row ranges of one worksheet."""
+        titles, spans = set(), []
+        for a1 in query.get("ranges", []):
+            title, cells = _split_range(a1)
+            first, _, last = cells.partition(":")
+            titles.add(title)
+            spans.append((int(first), int(last or first)))
+        sheet = next((s for s in self.worksheets if s.title in titles), None)
+        if sheet is None or len(titles) != 1:
+            raise _BadRequest(f"Unable to parse range: {query.get('ranges')}")
+        return {"sheets": [sheet_entry(sheet, sheet.guides, spans)]}
+
     def _structure_update(self, body: dict[str, Any]) -> dict[str, Any]:
         replies: list[dict[str, Any]] = []
-        for request in body.get("requests", []):
+        requests = body.get("requests", [])
+        if requests and "appendDimension" not in requests[0]:
+            sheet = self.sheet
+            saved = copy.deepcopy(sheet.guides)
+            try:  # all or nothing, as the API
+                replies = [apply(sheet, sheet.guides, r) for r in requests]
+            except (ValueError, KeyError, IndexError, StopIteration) as exc:
+                sheet.guides = saved
+                raise _BadRequest(f"Invalid request: {exc}") from None
+            return {"spreadsheetId": self.key, "replies": replies}
+        for request in requests:
             if set(request) != {"appendDimension"}:
                 raise _BadRequest(f"the fake does not implement {sorted(request)}")
             spec = request["appendDimension"]
