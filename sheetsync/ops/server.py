@@ -226,4 +226,3 @@ def _response(status: int, content_type: str, body: bytes) -> bytes:
         + "Server: sheetsync\r\n\r\n"
     )
     return head.encode("ascii") + body
-

@@ -208,6 +208,16 @@ def parse_days(expr: str) -> frozenset[int]:
     return frozenset(days)
 
 
+def clock_window(value: str) -> str:
+    """'08:00 - 18:00' → '08:00-18:00'; ValueError unless it is a window within one day."""
+    start, sep, end = value.replace(" ", "").partition("-")
+    if not sep or not re.match(_CLOCK_TIME, start) or not re.match(_CLOCK_TIME, end):
+        raise ValueError("expected 'HH:MM-HH:MM', e.g. '08:00-18:00'")
+    if start >= end:
+        raise ValueError("the window must end after it starts")
+    return f"{start}-{end}"
+
+
 def known_zone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -246,14 +256,7 @@ class ScheduleSettings(_Section):
     @field_validator("office_hours")
     @classmethod
     def _window(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        start, sep, end = value.replace(" ", "").partition("-")
-        if not sep or not re.match(_CLOCK_TIME, start) or not re.match(_CLOCK_TIME, end):
-            raise ValueError("expected 'HH:MM-HH:MM', e.g. '08:00-18:00'")
-        if start >= end:
-            raise ValueError("the window must end after it starts")
-        return f"{start}-{end}"
+        return None if value is None else clock_window(value)
 
     @field_validator("office_days")
     @classmethod

@@ -58,8 +58,7 @@ def prepare(path: Path, connect: Connect, *, read_only: bool = False) -> bool:
     False only for a read-only store that is empty, older or damaged (nothing is changed)."""
     if examine(path, create=not read_only) is Found.EMPTY:
         log.warning(
-            "state store %s is empty (0 bytes): %s; if it held history, restore it from a "
-            "backup",
+            "state store %s is empty (0 bytes): %s; if it held history, restore it from a backup",
             path,
             "read as holding no history (the next sync starts a new store in it)"
             if read_only
