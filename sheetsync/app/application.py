@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sheetsync.app.doctor import Diagnosis, diagnose
 from sheetsync.app.wiring import domain_checker, notifier, state_store, worker
@@ -76,9 +77,14 @@ class Application:
         dry_run: bool = False,
         progress: Progress | None = None,
         printed: TextIO | None = None,
+        at: datetime | None = None,
     ) -> PassOutcome:
         """One worker pass, timed and logged. The summary goes to Slack when a webhook
         is configured, else to `printed` (None: nowhere).
+
+        `at` (dry runs only) evaluates the sheet as of that moment, a naive one being
+        local time in the office's zone; domain verdicts and their cache keep the real
+        time. A state the worker has not seen yet counts as first seen at `at`.
 
         Without `[state] path` the pass runs through the same worker with a store in
         memory: no lock file and nothing on disk besides the sheet. Every such pass is
@@ -88,8 +94,10 @@ class Application:
         A dry run writes nothing anywhere: it reads an existing state store read-only
         (no key, database, journal, lock or metadata file is created) and reports to
         nobody."""
+        if at is not None and not dry_run:
+            raise ValueError("evaluating as of another moment writes nothing: a dry run only")
         if dry_run:
-            return self._timed_pass(self._read_only_store(), None, True, progress)
+            return self._timed_pass(self._read_only_store(), None, True, progress, at)
         fallback = ConsoleNotifier(printed) if printed is not None else None
         store = self._state_store()
         if store is None:
@@ -103,11 +111,15 @@ class Application:
         notify: Notifier | None,
         dry_run: bool,
         progress: Progress | None,
+        at: datetime | None = None,
     ) -> PassOutcome:
         # The worker is built inside the timed pass: a sheet that cannot even be opened
         # (a missing key file) is logged as a failed pass like any other failure.
         def once() -> PassOutcome:
-            run = self._worker(store, notify, progress=progress, read_only=dry_run)
+            moment = None
+            if at is not None:
+                moment = at if at.tzinfo else at.replace(tzinfo=self._office_zone())
+            run = self._worker(store, notify, progress=progress, read_only=dry_run, as_of=moment)
             return run.run_once(dry_run=dry_run)
 
         return InstrumentedPass(once)()
@@ -237,6 +249,9 @@ class Application:
             self._store = state_store(self.settings, on_damage=self.metrics.state_damaged)
         return self._store
 
+    def _office_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.office.timezone or self.settings.timezone)
+
     def _read_only_store(self) -> StateStore:
         """The state store as it is, for a pass that writes nothing; in memory when there
         is none yet."""
@@ -253,7 +268,15 @@ class Application:
         progress: Progress | None = None,
         *,
         read_only: bool = False,
+        as_of: datetime | None = None,
     ) -> Worker:
         return worker(
-            self.settings, store, notify, metrics, progress, clock=self.clock, read_only=read_only
+            self.settings,
+            store,
+            notify,
+            metrics,
+            progress,
+            clock=self.clock,
+            read_only=read_only,
+            as_of=as_of,
         )
