@@ -237,7 +237,9 @@ class StateSettings(_Section):
 class ScheduleSettings(_Section):
     """When `sheetsync serve` syncs."""
 
-    interval_minutes: float = Field(5, gt=0, description="Sync every this many minutes.")
+    interval_minutes: float = Field(
+        1, gt=0, description="Sync every this many minutes (an unchanged sheet: 1 request)."
+    )
     cron: str | None = Field(None, description="Crontab expression; overrides interval_minutes.")
     office_hours: str | None = Field(None, description="'HH:MM-HH:MM': sync only inside it.")
     office_days: str = Field("mon-fri", description="Days office_hours applies to (cron style).")
@@ -292,6 +294,13 @@ class SlackSettings(_Section):
         None, description="A file holding the webhook URL (e.g. a container secret)."
     )
     digest_time: str | None = Field("08:30", description="Daily full digest, local 'HH:MM'.")
+    summary_window_minutes: float = Field(
+        15,
+        ge=0,
+        le=1440,
+        description="Changes wait at most this long and go out as one summary, whatever "
+        "the sync interval (0: at once). Alerts never wait.",
+    )
     timeout_seconds: float = Field(10, gt=0, description="Per webhook request.")
 
     @field_validator("digest_time")

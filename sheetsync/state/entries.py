@@ -130,3 +130,22 @@ def run(row: tuple[Any, ...], damage: Damage) -> RunRecord | None:
     except _READ_ERRORS:
         damage.drop("run")
         return None
+
+
+def alerted(text: str | None, damage: Damage) -> frozenset[str] | None:
+    """The alert idents remembered (a JSON list of strings); None when never recorded.
+    A damaged list reads as never recorded: remembered again without alerting."""
+    if text is None:
+        return None
+    try:
+        found = json.loads(text)
+        if isinstance(found, list) and all(isinstance(i, str) for i in found):
+            return frozenset(found)
+    except _READ_ERRORS:
+        pass
+    damage.drop("alerts")
+    return None
+
+
+def alerted_json(value: frozenset[str] | None) -> str | None:
+    return None if value is None else json.dumps(sorted(value), ensure_ascii=False)

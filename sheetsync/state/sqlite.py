@@ -185,6 +185,10 @@ class SqliteStateStore:
             last_report_at=entries.maybe_moment(meta.get("last_report_at"), "meta", damage),
             last_digest_at=entries.maybe_moment(meta.get("last_digest_at"), "meta", damage),
             failure=entries.failure(meta.get("failure"), damage),
+            alerted=entries.alerted(meta.get("alerted"), damage),
+            changes_pending_since=entries.maybe_moment(
+                meta.get("changes_pending_since"), "meta", damage
+            ),
         )
         return state, same_key
 
@@ -365,6 +369,8 @@ def _meta(state: WorkerState) -> dict[str, str | None]:
         "last_report_at": entries.iso(state.last_report_at),
         "last_digest_at": entries.iso(state.last_digest_at),
         "failure": entries.failure_json(state.failure),
+        "alerted": entries.alerted_json(state.alerted),
+        "changes_pending_since": entries.iso(state.changes_pending_since),
     }
 
 
