@@ -28,6 +28,7 @@ from sheetsync.core.model import (
     Stage,
     Verdict,
 )
+from sheetsync.core.pipeline import stage_fact
 from sheetsync.core.values import MANAGING_ACCOUNT_ADDRESS, is_start_package
 
 MAX_LISTED_ROWS = 10  # rows named in a duplicate finding
@@ -294,7 +295,7 @@ def evaluate_row(row: ClientRow, ctx: Context, cross: Sequence[Finding]) -> RowE
         next_step_params=params,
         findings=tuple(r.findings),
         domain_verdict=verdict,
-        observed_facts=frozenset(r.facts),
+        observed_facts=frozenset({*r.facts, stage_fact(stage)}),
         valid_until=r.valid_until,
     )
 

@@ -19,13 +19,14 @@ from sheetsync.clock import Clock
 from sheetsync.core.alerts import events_of, news
 from sheetsync.core.memory import WorkerState, advance, describe_error, failed, memory_of
 from sheetsync.core.result import SyncResult
-from sheetsync.core.snapshot import diff, read_report, snapshot_of
+from sheetsync.core.snapshot import ReportSnapshot, diff, read_report, snapshot_of
 from sheetsync.core.texts import Texts
 from sheetsync.domains.port import DomainChecker
 from sheetsync.errors import NotifierError, SheetsyncError
 from sheetsync.notify.alerts import alert_message
+from sheetsync.notify.pipeline import pipeline_sections
 from sheetsync.notify.port import Message, Notifier
-from sheetsync.notify.summary import failure_message, summary
+from sheetsync.notify.summary import Section, failure_message, summary
 from sheetsync.redaction import redact
 from sheetsync.run.steady import LastPass, ReadOnce
 from sheetsync.run.sync import run_sync
@@ -190,6 +191,7 @@ class Worker:
             since=before.last_report_at,
             digest=digest,
             recovered=recovered,
+            pipeline=self._pipeline(current, saved, now) if digest else (),
         )
         if not self._deliver(message):
             return PassOutcome(result, None, message, False), saved
@@ -204,6 +206,22 @@ class Worker:
         if not self._save_quietly(reported):
             return PassOutcome(result, None, message, True), saved
         return PassOutcome(result, None, message, True), reported
+
+    def _pipeline(
+        self, current: ReportSnapshot, saved: WorkerState, now: datetime
+    ) -> list[Section]:
+        """The digest's funnel, week and longest waits; none when the history cannot be
+        read (the digest goes out without them rather than not at all)."""
+        try:
+            history = self.store.stage_history()
+        except Exception as exc:
+            log.error("pipeline history not read (%s)", describe_error(exc)[1])
+            return []
+        first_seen = {key: row.first_seen for key, row in saved.rows.items()}
+        calendar = self.settings.office_calendar(now)
+        return pipeline_sections(
+            current, first_seen, history, calendar, locale=self.settings.locale, now=now
+        )
 
     def _failed(self, state: WorkerState, error: Exception, started: datetime) -> PassOutcome:
         # What is kept, posted and shown of the error (the run record, `status`,

@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Any
 
 from sheetsync.core.memory import Failure
+from sheetsync.core.model import Stage
+from sheetsync.core.pipeline import StageEntry
 from sheetsync.core.plan import StatusCells
 from sheetsync.core.snapshot import read_report
 from sheetsync.state.port import RunRecord
@@ -149,3 +151,13 @@ def alerted(text: str | None, damage: Damage) -> frozenset[str] | None:
 
 def alerted_json(value: frozenset[str] | None) -> str | None:
     return None if value is None else json.dumps(sorted(value), ensure_ascii=False)
+
+
+def stage_entry(row: tuple[Any, Any, Any], damage: Damage) -> StageEntry | None:
+    key, stage, at = row
+    when = moment(at, "stage_entry", damage)
+    try:
+        return None if when is None else StageEntry(str(key), when, Stage(stage))
+    except ValueError:
+        damage.drop("stage_entry")
+        return None

@@ -35,6 +35,7 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from sheetsync.core.memory import RowMemory, WorkerState
+from sheetsync.core.pipeline import STAGE_FACT, StageEntry
 from sheetsync.core.rows import Fingerprinter, hmac_fingerprinter
 from sheetsync.errors import StateError
 from sheetsync.state import entries
@@ -234,6 +235,14 @@ class SqliteStateStore:
                     "INSERT INTO credential_changes VALUES (?, ?, ?)",
                     [(key, c, at.isoformat()) for c, at in memory.credential_changes.items()],
                 )
+                db.executemany(
+                    "INSERT OR IGNORE INTO stage_entries VALUES (?, ?, ?)",
+                    [
+                        (key, fact.removeprefix(STAGE_FACT), at.isoformat())
+                        for fact, at in memory.first_seen.items()
+                        if fact.startswith(STAGE_FACT)
+                    ],
+                )
                 kept[key] = _frozen(memory)
             stored_meta = _meta(held) if held is not None else {}
             for name, value in _meta(state).items():
@@ -267,6 +276,20 @@ class SqliteStateStore:
             )
             self.dropped("run", damage.counts["run"])
         return [run for run in found if run is not None]
+
+    def stage_history(self) -> list[StageEntry]:
+        """Every stage entry kept (the pipeline's history); damaged ones left out."""
+        if not self.usable():
+            return []
+        damage = Damage()
+        with self.connect() as db:
+            if not _has_table(db, "stage_entries"):
+                return []  # a read-only store from before the history (schema 1)
+            rows = db.execute("SELECT key, stage, entered_at FROM stage_entries").fetchall()
+        found = [entries.stage_entry(row, damage) for row in rows]
+        if damage:
+            self.dropped("stage_entry", damage.counts["stage_entry"])
+        return [entry for entry in found if entry is not None]
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -349,6 +372,11 @@ def _grouped(cursor: Iterator[tuple[str, str, str]]) -> dict[str, dict[str, str]
     for key, name, value in cursor:
         out.setdefault(key, {})[name] = value
     return out
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return db.execute(query, (name,)).fetchone() is not None
 
 
 def _generation(db: sqlite3.Connection) -> str | None:

@@ -134,7 +134,8 @@ def test_a_fact_no_longer_observed_is_forgotten(tmp_path: Path) -> None:
     rig.clock.advance(hours=1)
     assert Code.CARD_PAYMENT_PENDING not in codes(rig.run(), "Kovacs")
     stored = rig.store.load().rows["kovacs"].first_seen
-    assert stored == {"card-unpaid": rig.clock.now}
+    # Back at the payment step: the wait and the stage both start again now.
+    assert stored == {"card-unpaid": rig.clock.now, "stage:payment": rig.clock.now}
 
 
 def test_a_credential_change_is_reported_once_and_shown_for_a_day(tmp_path: Path) -> None:
