@@ -29,6 +29,7 @@ from sheetsync.notify.summary import summary
 from sheetsync.ops.health import RUNS_CONSULTED, Health, assess
 from sheetsync.ops.metrics import Metrics
 from sheetsync.ops.observe import InstrumentedPass
+from sheetsync.ops.report_page import pipeline_view, render_page
 from sheetsync.ops.server import OpsServer
 from sheetsync.run.lock import SyncLock
 from sheetsync.run.serve import (
@@ -191,7 +192,8 @@ class Application:
         if not server.enabled:
             yield
             return
-        with OpsServer(server.host, server.port, health, metrics):
+        page = self.pipeline_page if server.report else None
+        with OpsServer(server.host, server.port, health, metrics, report=page):
             yield
 
     def health(
@@ -248,6 +250,17 @@ class Application:
         if self._store is None:
             self._store = state_store(self.settings, on_damage=self.metrics.state_damaged)
         return self._store
+
+    def pipeline_page(self) -> str:
+        """The pipeline report (`report --html`, `/report`): one self-contained HTML page
+        made from the state store alone, read-only: no sheet read, no network."""
+        # Its own read-only connection: `serve` may be saving through its store meanwhile.
+        store = state_store(self.settings, read_only=True) or MemoryStateStore()
+        now = self.clock()
+        calendar = self.settings.office_calendar(now)
+        sheet = str(self.settings.sheet.path or self.settings.sheet.spreadsheet_key or "")
+        view = pipeline_view(store.load(), store.stage_history(), calendar, now, sheet)
+        return render_page(view, calendar, self.settings.locale)
 
     def _office_zone(self) -> ZoneInfo:
         return ZoneInfo(self.settings.office.timezone or self.settings.timezone)

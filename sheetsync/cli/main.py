@@ -219,10 +219,28 @@ def domain_check(config: str | None, names: tuple[str, ...], live: bool, output:
 @click.option(
     "--changes", is_flag=True, help="Only what changed since the last report, not the digest."
 )
-def report(config: str | None, preview: bool, changes: bool) -> None:
+@click.option(
+    "--html",
+    "html",
+    type=click.Path(dir_okay=False, writable=True, path_type=str),
+    default=None,
+    help="Write the pipeline report (one self-contained HTML page with charts, from the "
+    "state store's history) to this file instead; nothing is sent.",
+)
+def report(config: str | None, preview: bool, changes: bool, html: str | None) -> None:
     """Build the Slack summary from a fresh read (nothing is written or saved) and send it,
-    or print it with --preview."""
+    or print it with --preview. With --html, write the pipeline report page instead."""
     app = _app(config)
+    if html is not None:
+        from pathlib import Path
+
+        page = app.pipeline_page()
+        try:
+            Path(html).write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise SheetsyncError(f"cannot write the report to {html}: {exc.strerror}") from None
+        click.echo(f"pipeline report written to {html}")
+        return
     message = app.preview_summary(changes_only=changes)
     if preview:
         click.echo(json.dumps(message.payload(), ensure_ascii=False, indent=2))

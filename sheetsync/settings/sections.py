@@ -319,6 +319,10 @@ class ServerSettings(_Section):
     enabled: bool = Field(True, description="Serve /healthz and /metrics while `serve` runs.")
     host: str = Field("127.0.0.1", description="Address to listen on (0.0.0.0: every interface).")
     port: int = Field(8080, ge=0, le=65535, description="TCP port; 0 picks a free one.")
+    report: bool = Field(
+        False,
+        description="Also serve the pipeline report at /report (client names: keep it private).",
+    )
 
 
 class HealthSettings(_Section):

@@ -1,5 +1,6 @@
 """`sheetsync sync --dry-run --at`: the sheet evaluated as of another moment, nothing
-written; `--at` alone refused. Through the installed script, as a process."""
+written; `--at` alone refused. `sheetsync report --html`: the pipeline page. Through the
+installed script, as a process."""
 
 from __future__ import annotations
 
@@ -77,3 +78,15 @@ def test_at_without_dry_run_or_unreadable_is_bad_usage(
     assert says in output
     assert (where / "ugyfelek.xlsx").read_bytes() == workbook
     assert not (where / "state.sqlite").exists()
+
+
+def test_report_html_writes_a_page_from_the_store_and_a_bad_path_exits_1(tmp_path: Path) -> None:
+    where = folder(tmp_path, "report", [HEADERS, PAID_FRIDAY])
+    assert sheetsync("sync", cwd=where)[0] == 0
+    code, output = sheetsync("report", "--html", "pipeline.html", cwd=where)
+    assert code == 0, output
+    page = (where / "pipeline.html").read_text(encoding="utf-8")
+    # One pass: the funnel and the trend; no step finished yet to time.
+    assert page.count("<svg") == 2 and "Még nincs elég adat" in page and "Kovacs" in page
+    code, output = sheetsync("report", "--html", str(tmp_path / "no" / "such.html"), cwd=where)
+    assert code == 1 and "cannot write the report" in output
