@@ -98,42 +98,54 @@ def longest_waiting(
 
 def movement(history: Sequence[StageEntry], start: datetime, end: datetime) -> Movement:
     """New clients, moves forward and clients done within [start, end)."""
-    new = advanced = done = 0
+    counts: Counter[str] = Counter()
     for previous, entry in _pairs(history):
-        if not start <= entry.at < end:
-            continue
-        if previous is None:
-            new += 1
-        elif STAGES.index(entry.stage) > STAGES.index(previous.stage):
-            advanced += 1
-        if entry.stage == Stage.DONE and (previous is None or previous.stage != Stage.DONE):
-            done += 1
-    return Movement(new, advanced, done)
+        if start <= entry.at < end:
+            counts.update(_moved(previous, entry))
+    return Movement(counts["new"], counts["advanced"], counts["done"])
 
 
 def weeks(
     history: Sequence[StageEntry], calendar: OfficeCalendar, now: datetime, count: int = 8
 ) -> list[WeekRow]:
     """The last `count` weeks (Monday to Monday in the office's zone), oldest first:
-    movement and the median office time of each step finished in that week."""
+    movement and the median office time of each step finished in that week. One walk
+    through the history, whatever the number of weeks."""
     local = now.astimezone(calendar.zone)
     monday = (local - timedelta(days=local.weekday())).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
-    starts = [monday - WEEK * i for i in range(count - 1, -1, -1)]
-    spans: dict[int, dict[Stage, list[timedelta]]] = defaultdict(lambda: defaultdict(list))
+    first = monday - WEEK * (count - 1)
+    moves: list[Counter[str]] = [Counter() for _ in range(count)]
+    spans: list[dict[Stage, list[timedelta]]] = [defaultdict(list) for _ in range(count)]
     for previous, entry in _pairs(history):
-        if previous is None or previous.first:
-            continue  # the first entry's start is only when sheetsync first saw it
-        for i, start in enumerate(starts):
-            if start <= entry.at < start + WEEK:
-                spent = calendar.office_time(previous.entry.at, entry.at)
-                spans[i][previous.entry.stage].append(spent)
-    rows = []
-    for i, start in enumerate(starts):
-        medians = {stage: _median(spans[i][stage]) for stage in STEPS if spans[i].get(stage)}
-        rows.append(WeekRow(start, movement(history, start, start + WEEK), medians))
-    return rows
+        week = (entry.at - first) // WEEK if entry.at >= first else -1
+        if not 0 <= week < count:
+            continue
+        moves[week].update(_moved(previous, entry))
+        if previous is not None and not previous.first:  # a first entry's start is unknown
+            spent = calendar.office_time(previous.entry.at, entry.at)
+            spans[week][previous.stage].append(spent)
+    return [
+        WeekRow(
+            first + WEEK * i,
+            Movement(moves[i]["new"], moves[i]["advanced"], moves[i]["done"]),
+            {stage: _median(spans[i][stage]) for stage in STEPS if spans[i].get(stage)},
+        )
+        for i in range(count)
+    ]
+
+
+def _moved(previous: _Previous | None, entry: StageEntry) -> list[str]:
+    """What an entry counts as: a new client, a move forward, a client done."""
+    out = []
+    if previous is None:
+        out.append("new")
+    elif STAGES.index(entry.stage) > STAGES.index(previous.stage):
+        out.append("advanced")
+    if entry.stage == Stage.DONE and (previous is None or previous.stage != Stage.DONE):
+        out.append("done")
+    return out
 
 
 @dataclass(frozen=True)
