@@ -161,14 +161,14 @@ def sync(config: str | None, dry_run: bool, at: datetime | None, output: str) ->
     if outcome.result is None:
         assert outcome.error is not None
         raise outcome.error
-    _print(outcome.result, output)
+    _print(outcome.result, output, as_of=at is not None)
     if printed.getvalue():
         click.echo("\n" + printed.getvalue(), nl=False)
     if outcome.error is not None:
         raise outcome.error
 
 
-def _print(result: SyncResult, output: str) -> None:
+def _print(result: SyncResult, output: str, *, as_of: bool = False) -> None:
     if output == "json":
         from sheetsync.core.report import to_json
 
@@ -176,7 +176,7 @@ def _print(result: SyncResult, output: str) -> None:
     else:
         from sheetsync.cli.render import render_terminal, terminal
 
-        render_terminal(result, terminal())
+        render_terminal(result, terminal(), as_of=as_of)
 
 
 @cli.group()

@@ -57,6 +57,9 @@ def test_at_evaluates_a_future_moment_and_writes_nothing(tmp_path: Path) -> None
     (message,) = _overdue(afternoon)
     assert "Több mint 8 munkaórája fizetve" in message
 
+    code, table = sheetsync("sync", "--dry-run", "--at", "2026-12-07 09:00", cwd=where)
+    assert code == 0 and "állapot ekkor: 2026. 12. 07. 09:00" in table
+
     assert (where / "ugyfelek.xlsx").read_bytes() == workbook
     assert sorted(p.name for p in where.iterdir()) == ["sheetsync.toml", "ugyfelek.xlsx"]
 
