@@ -19,7 +19,7 @@ export UV_PYTHON := $(PYTHON)
 # What the image installs: the locked runtime set with hashes (see the Dockerfile).
 EXPORT := export --frozen --no-dev --no-emit-project --format requirements-txt
 
-.PHONY: demo test quick lint typecheck pytest docs bench lock clean
+.PHONY: demo demo-report test quick lint typecheck pytest docs bench lock clean
 
 $(UV):
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
@@ -46,6 +46,11 @@ demo: $(STAMP)
 	@echo "Updated workbook: $(DEMO_DIR)/ugyfelek.xlsx (a copy; examples/ is never modified),"
 	@echo "with dropdowns, colours and guarded status columns (docs/setup.md)."
 	@echo "Run '$(BIN)/sheetsync sync' again: an unchanged sheet writes 0 cells."
+	@echo "'$(BIN)/sheetsync report --html $(DEMO_DIR)/pipeline.html' draws its pipeline."
+
+# docs/pipeline-report.html: the pipeline report of eight replayed weeks (a test checks it).
+demo-report: $(STAMP)
+	$(BIN)/python examples/build_demo_report.py docs/pipeline-report.html
 
 lint: $(STAMP)
 	$(BIN)/ruff check sheetsync tests examples benchmarks

@@ -9,8 +9,19 @@ import platform
 import sys
 from datetime import UTC, datetime
 
-from . import concurrent_edits, core, domain_checks, setup, sheet_sync, startup, workbook
+from . import (
+    concurrent_edits,
+    core,
+    domain_checks,
+    pipeline,
+    setup,
+    sheet_sync,
+    startup,
+    workbook,
+)
 from .sheets_server import LoopbackSheets
+
+EVERY = ["startup", "core", "sheets", "edits", "setup", "workbook", "domains", "pipeline"]
 
 
 def machine() -> str:
@@ -36,13 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: small sizes")
     parser.add_argument(
         "--only",
-        choices=["startup", "core", "sheets", "edits", "setup", "workbook", "domains"],
+        choices=EVERY,
         action="append",
         help="repeatable",
     )
     args = parser.parse_args(argv)
     latency = args.latency / 1000
-    only = set(args.only or ["startup", "core", "sheets", "edits", "setup", "workbook", "domains"])
+    only = set(args.only or EVERY)
     sizes = (100, 1000) if args.quick else (100, 1000, 10_000)
     fractions = (0.0, 0.5) if args.quick else (0.0, 0.01, 0.5)
     cap = 5 if args.quick else 20
@@ -72,6 +83,20 @@ def main(argv: list[str] | None = None) -> int:
             p = run.phases
             cells = " | ".join(f"{p.get(k, 0) * 1000:.0f}" for k in core.PHASES)
             print(f"| {run.label} | {run.total * 1000:.0f} | {cells} |")
+        print()
+
+    if "pipeline" in only:
+        built = pipeline.calendar_build_seconds()
+        print("## The pipeline: office calendar, digest and report page, s\n")
+        print(f"First office calendar in a fresh process (the holidays import): {built:.2f} s\n")
+        print("| clients | stage entries | 8 weeks | longest waits | 7-day movement | page |")
+        print("|---:|---:|---:|---:|---:|---:|")
+        for clients in sizes:
+            timed = pipeline.run(clients)
+            print(
+                f"| {timed.clients:,} | {timed.entries:,} | {timed.weeks:.3f} | "
+                f"{timed.waiting:.3f} | {timed.movement:.3f} | {timed.page:.3f} |"
+            )
         print()
 
     if "sheets" in only:

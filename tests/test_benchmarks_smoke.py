@@ -94,3 +94,11 @@ def test_the_workbook_peak_is_the_child_s_own_not_the_benchmark_s(tmp_path: Path
     _, peak, _ = workbook.measure(path)
     del ballast
     assert 0 < peak < 200  # the child alone: about 60 MB
+
+
+def test_a_tiny_pipeline_benchmark_times_every_part() -> None:
+    from benchmarks import pipeline
+
+    timed = pipeline.run(20)
+    assert timed.clients == 20 and timed.entries >= 20
+    assert min(timed.weeks, timed.waiting, timed.movement, timed.page) >= 0

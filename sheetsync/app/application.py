@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sheetsync.app.doctor import Diagnosis, diagnose
 from sheetsync.app.wiring import (
@@ -36,6 +37,7 @@ from sheetsync.notify.summary import summary
 from sheetsync.ops.health import RUNS_CONSULTED, Health, assess
 from sheetsync.ops.metrics import Metrics
 from sheetsync.ops.observe import InstrumentedPass
+from sheetsync.ops.report_page import pipeline_view, render_page
 from sheetsync.ops.server import OpsServer
 from sheetsync.run.lock import SyncLock
 from sheetsync.run.serve import (
@@ -84,9 +86,14 @@ class Application:
         dry_run: bool = False,
         progress: Progress | None = None,
         printed: TextIO | None = None,
+        at: datetime | None = None,
     ) -> PassOutcome:
         """One worker pass, timed and logged. The summary goes to Slack when a webhook
         is configured, else to `printed` (None: nowhere).
+
+        `at` (dry runs only) evaluates the sheet as of that moment, a naive one being
+        local time in the office's zone; domain verdicts and their cache keep the real
+        time. A state the worker has not seen yet counts as first seen at `at`.
 
         Without `[state] path` the pass runs through the same worker with a store in
         memory: no lock file and nothing on disk besides the sheet. Every such pass is
@@ -96,8 +103,10 @@ class Application:
         A dry run writes nothing anywhere: it reads an existing state store read-only
         (no key, database, journal, lock or metadata file is created) and reports to
         nobody."""
+        if at is not None and not dry_run:
+            raise ValueError("evaluating as of another moment writes nothing: a dry run only")
         if dry_run:
-            return self._timed_pass(self._read_only_store(), None, True, progress)
+            return self._timed_pass(self._read_only_store(), None, True, progress, at)
         fallback = ConsoleNotifier(printed) if printed is not None else None
         store = self._state_store()
         if store is None:
@@ -111,11 +120,15 @@ class Application:
         notify: Notifier | None,
         dry_run: bool,
         progress: Progress | None,
+        at: datetime | None = None,
     ) -> PassOutcome:
         # The worker is built inside the timed pass: a sheet that cannot even be opened
         # (a missing key file) is logged as a failed pass like any other failure.
         def once() -> PassOutcome:
-            run = self._worker(store, notify, progress=progress, read_only=dry_run)
+            moment = None
+            if at is not None:
+                moment = at if at.tzinfo else at.replace(tzinfo=self._office_zone())
+            run = self._worker(store, notify, progress=progress, read_only=dry_run, as_of=moment)
             return run.run_once(dry_run=dry_run)
 
         return InstrumentedPass(once)()
@@ -191,7 +204,8 @@ class Application:
         if not server.enabled:
             yield
             return
-        with OpsServer(server.host, server.port, health, metrics):
+        page = self.pipeline_page if server.report else None
+        with OpsServer(server.host, server.port, health, metrics, report=page):
             yield
 
     def health(
@@ -260,6 +274,20 @@ class Application:
             self._store = state_store(self.settings, on_damage=self.metrics.state_damaged)
         return self._store
 
+    def pipeline_page(self) -> str:
+        """The pipeline report (`report --html`, `/report`): one self-contained HTML page
+        made from the state store alone, read-only: no sheet read, no network."""
+        # Its own read-only connection: `serve` may be saving through its store meanwhile.
+        store = state_store(self.settings, read_only=True) or MemoryStateStore()
+        now = self.clock()
+        calendar = self.settings.office_calendar(now)
+        sheet = str(self.settings.sheet.path or self.settings.sheet.spreadsheet_key or "")
+        view = pipeline_view(store.load(), store.stage_history(), calendar, now, sheet)
+        return render_page(view, calendar, self.settings.locale)
+
+    def _office_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.office.timezone or self.settings.timezone)
+
     def _read_only_store(self) -> StateStore:
         """The state store as it is, for a pass that writes nothing; in memory when there
         is none yet."""
@@ -276,7 +304,15 @@ class Application:
         progress: Progress | None = None,
         *,
         read_only: bool = False,
+        as_of: datetime | None = None,
     ) -> Worker:
         return worker(
-            self.settings, store, notify, metrics, progress, clock=self.clock, read_only=read_only
+            self.settings,
+            store,
+            notify,
+            metrics,
+            progress,
+            clock=self.clock,
+            read_only=read_only,
+            as_of=as_of,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -198,13 +199,21 @@ def worker(
     clock: Clock = utc_now,
     *,
     read_only: bool = False,
+    as_of: datetime | None = None,
 ) -> Worker:
     """The worker for `sync` and `serve`; live verdicts are cached in a SQLite state
     store (in the process otherwise). With `metrics`, API requests and domain verdicts
-    are counted. `read_only`: for dry runs, nothing beside the sheet is written."""
+    are counted. `read_only`: for dry runs, nothing beside the sheet is written.
+    `as_of`: the passes evaluate as of that moment (the checker keeps `clock`)."""
     cache = store.verdict_cache() if isinstance(store, SqliteStateStore) else None
     checker = domain_checker(settings, clock, cache=cache, progress=progress, read_only=read_only)
     if metrics is not None:
         checker = ObservedDomainChecker(checker, metrics)
     sheet = sheet_backend(settings, metrics or NO_OBSERVER, read_only=read_only)
-    return Worker(sheet, checker, settings, clock, store, notify)
+    passes = clock if as_of is None else _stopped(as_of)
+    return Worker(sheet, checker, settings, passes, store, notify)
+
+
+def _stopped(moment: datetime) -> Clock:
+    """A clock that always tells `moment` (`sync --dry-run --at`)."""
+    return lambda: moment

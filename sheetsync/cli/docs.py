@@ -10,6 +10,7 @@ import json
 import sys
 import types
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -54,11 +55,13 @@ def type_name(annotation: Any) -> str:
         return f"{inner} (optional)" if len(parts) < len(get_args(annotation)) else inner
     if origin is dict:
         return f"table of {type_name(get_args(annotation)[1])}"
+    if origin in (list, tuple):
+        return f"list of {type_name(get_args(annotation)[0])}"
     if annotation is SecretStr:
         return "secret string"
     if annotation is Path:
         return "path"
-    return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(
+    return {str: "string", int: "integer", float: "number", bool: "boolean", date: "date"}.get(
         annotation, str(annotation)
     )
 
@@ -77,6 +80,8 @@ def default_text(field: FieldInfo) -> str:
         return f"`{{ {inner} }}`" if inner else "`{}`"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
+    if isinstance(value, tuple | list) and not value:
+        return "`[]`"
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return f"`{json.dumps(value, ensure_ascii=False)}`" if isinstance(value, str) else f"`{value}`"

@@ -19,6 +19,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -112,36 +113,62 @@ def cli(ctx: click.Context, verbose: int, log_level: str | None, log_format: str
     logs.configure(log_level, log_format)  # type: ignore[arg-type]
 
 
+def _moment(_ctx: click.Context, _param: click.Parameter, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a moment like '2026-12-07 09:00' (local time) or ISO 8601"
+        ) from None
+
+
 @cli.command()
 @config_option
 @click.option("--dry-run", is_flag=True, help="Compute and print; write nothing.")
+@click.option(
+    "--at",
+    "at",
+    callback=_moment,
+    metavar="'YYYY-MM-DD HH:MM'",
+    help="With --dry-run: evaluate as of this moment (local time in the office's zone, "
+    "or ISO 8601 with an offset), e.g. what will be overdue on Monday morning.",
+)
 @format_option("table: readable summary; json: the machine-readable report.")
-def sync(config: str | None, dry_run: bool, output: str) -> None:
+def sync(config: str | None, dry_run: bool, at: datetime | None, output: str) -> None:
     """Run one sync pass over the sheet.
 
     With a state store (`[state] path`) the pass remembers first-seen times and
     fingerprints, and then sends the summary to Slack or, without a webhook, prints it.
     Without one every pass is a first report: its summary is printed, never sent.
     """
+    if at is not None and not dry_run:
+        raise click.UsageError(
+            "--at evaluates the sheet as of another moment, which must write nothing: add --dry-run"
+        )
     from sheetsync.cli.progress import progress_bar
 
     app = _app(config)
     printed = io.StringIO()  # the summary, printed after the result
     with progress_bar("Checking domains", waiting="Syncing the sheet…") as progress:
         outcome = app.sync_once(
-            dry_run=dry_run, progress=progress, printed=printed if output == "table" else None
+            dry_run=dry_run,
+            progress=progress,
+            printed=printed if output == "table" else None,
+            at=at,
         )
     if outcome.result is None:
         assert outcome.error is not None
         raise outcome.error
-    _print(outcome.result, output)
+    _print(outcome.result, output, as_of=at is not None)
     if printed.getvalue():
         click.echo("\n" + printed.getvalue(), nl=False)
     if outcome.error is not None:
         raise outcome.error
 
 
-def _print(result: SyncResult, output: str) -> None:
+def _print(result: SyncResult, output: str, *, as_of: bool = False) -> None:
     if output == "json":
         from sheetsync.core.report import to_json
 
@@ -149,7 +176,7 @@ def _print(result: SyncResult, output: str) -> None:
     else:
         from sheetsync.cli.render import render_terminal, terminal
 
-        render_terminal(result, terminal())
+        render_terminal(result, terminal(), as_of=as_of)
 
 
 @cli.group()
@@ -192,10 +219,28 @@ def domain_check(config: str | None, names: tuple[str, ...], live: bool, output:
 @click.option(
     "--changes", is_flag=True, help="Only what changed since the last report, not the digest."
 )
-def report(config: str | None, preview: bool, changes: bool) -> None:
+@click.option(
+    "--html",
+    "html",
+    type=click.Path(dir_okay=False, writable=True, path_type=str),
+    default=None,
+    help="Write the pipeline report (one self-contained HTML page with charts, from the "
+    "state store's history) to this file instead; nothing is sent.",
+)
+def report(config: str | None, preview: bool, changes: bool, html: str | None) -> None:
     """Build the Slack summary from a fresh read (nothing is written or saved) and send it,
-    or print it with --preview."""
+    or print it with --preview. With --html, write the pipeline report page instead."""
     app = _app(config)
+    if html is not None:
+        from pathlib import Path
+
+        page = app.pipeline_page()
+        try:
+            Path(html).write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise SheetsyncError(f"cannot write the report to {html}: {exc.strerror}") from None
+        click.echo(f"pipeline report written to {html}")
+        return
     message = app.preview_summary(changes_only=changes)
     if preview:
         click.echo(json.dumps(message.payload(), ensure_ascii=False, indent=2))

@@ -44,15 +44,20 @@ def terminal() -> Console:
 
 # A terminal table of thousands of rows helps nobody and takes seconds to draw.
 SHOWN_ROWS = 200
+_AS_OF = {"hu": "állapot ekkor", "en": "as of"}
 
 
-def render_terminal(result: SyncResult, console: Console, shown: int | None = None) -> None:
+def render_terminal(
+    result: SyncResult, console: Console, shown: int | None = None, *, as_of: bool = False
+) -> None:
     """Per-stage counts, then the `shown` most urgent rows that have findings or
-    something to do (errors first), and how many more there are."""
+    something to do (errors first), and how many more there are. `as_of`: the pass was
+    evaluated as of another moment (`sync --dry-run --at`), said in the rule."""
     texts, layout = result.texts, result.layout
     h = _HEAD[texts.locale]
     counts = Counter(e.stage for e in result.evaluations)
-    console.rule(f"[bold]{h[0]}[/] — {result.sheet}", align="left")
+    when = f" — {_AS_OF[texts.locale]}: {texts.moment(result.started_at)}" if as_of else ""
+    console.rule(f"[bold]{h[0]}[/] — {result.sheet}{when}", align="left")
     summary = Table()
     summary.add_column(h[1])
     summary.add_column("#", justify="right")

@@ -85,7 +85,7 @@ def render_config(a: Answers) -> str:
         "",
         "# When `sheetsync serve` syncs.",
         "[schedule]",
-        "interval_minutes = 5",
+        "interval_minutes = 1                  # an unchanged sheet costs one request",
         '# office_hours = "08:00-18:00"      # sync only inside this window...',
         '# office_days = "mon-fri"           # ...on these days',
         "",

@@ -6,6 +6,8 @@ values, so these models live here and the settings module uses them.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -48,21 +50,34 @@ class StatusHeaders(_Headers):
     changed_at: str = "Állapot változott"
 
 
+Unit = Literal["calendar", "office"]
+_UNIT = (
+    "calendar: wall-clock time; office: office time ([office]: working hours on working "
+    "days; a day of it is one whole office day)."
+)
+
+
 class Thresholds(_Headers):
-    """When a waiting step becomes a finding (see docs/contract.md)."""
+    """When a waiting step becomes a finding (see docs/contract.md). Each counts calendar
+    time or office time (`*_unit`); the defaults follow rules.md: 3 working days, 8 office
+    hours, 1 working day, 48 calendar hours."""
 
     invoice_overdue_days: float = Field(
         3, gt=0, description="A transfer invoice still unpaid after this long is overdue."
     )
+    invoice_overdue_unit: Unit = Field("office", description=_UNIT)
     booking_overdue_hours: float = Field(
         8, gt=0, description="Transfer paid, order still not live after this long: overdue."
     )
+    booking_overdue_unit: Unit = Field("office", description=_UNIT)
     card_pending_days: float = Field(
         1, gt=0, description="Card payment chosen and still unpaid after this long."
     )
+    card_pending_unit: Unit = Field("office", description=_UNIT)
     registration_grace_hours: float = Field(
         48, gt=0, description="'Sikeres' but the domain still shows free after this long."
     )
+    registration_grace_unit: Unit = Field("calendar", description=_UNIT)
     # How long a detected credential change stays in the status cell (so it does not flap).
     credential_changed_hours: float = Field(
         24, gt=0, description="How long a detected credential change stays in the status."

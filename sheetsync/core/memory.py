@@ -63,6 +63,10 @@ class WorkerState:
     last_report_at: datetime | None = None
     last_digest_at: datetime | None = None
     failure: Failure | None = None
+    # Alert idents (core.alerts) alerted while they hold; None: never recorded.
+    alerted: frozenset[str] | None = None
+    # When the changes not yet summarised were first seen (the summary window's start).
+    changes_pending_since: datetime | None = None
 
 
 def memory_of(state: WorkerState) -> Memory:

@@ -243,8 +243,8 @@ class RowEvaluation:
     findings: tuple[Finding, ...]
     domain_verdict: DomainVerdict | None
     observed_facts: frozenset[str]  # facts whose first-seen time the worker keeps
-    # The last moment this evaluation holds for on time alone: a time threshold it
-    # checked trips right after it. None when no threshold can still trip.
+    # The first moment this evaluation no longer holds on time alone: a time threshold
+    # it checked trips at it (office time: when the office is open). None when none can.
     valid_until: datetime | None = None
 
 

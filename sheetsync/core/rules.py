@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeGuard
 
-from sheetsync.core.columns import Thresholds
+from sheetsync.core.calendar import OfficeCalendar
+from sheetsync.core.columns import Thresholds, Unit
 from sheetsync.core.keys import loose_key, name_key
 from sheetsync.core.model import (
     Application,
@@ -27,6 +28,7 @@ from sheetsync.core.model import (
     Stage,
     Verdict,
 )
+from sheetsync.core.pipeline import stage_fact
 from sheetsync.core.values import MANAGING_ACCOUNT_ADDRESS, is_start_package
 
 MAX_LISTED_ROWS = 10  # rows named in a duplicate finding
@@ -45,6 +47,10 @@ class Context:
     verdicts: Mapping[str, DomainVerdict] = field(default_factory=dict)  # by ASCII domain
     first_seen: Mapping[tuple[str, str], datetime] = field(default_factory=dict)
     credential_changes: CredentialChanges = field(default_factory=dict)
+    calendar: OfficeCalendar = field(default_factory=OfficeCalendar)
+
+
+_TICK = timedelta(microseconds=1)  # a threshold is passed when strictly more has elapsed
 
 
 def credential_changes(
@@ -154,16 +160,34 @@ class _Row:
             return None
         return self.ctx.first_seen.get((self.row.key, fact))
 
-    def older_than(self, moment: datetime | None, limit: timedelta) -> TypeGuard[datetime]:
+    def waited(
+        self, moment: datetime | None, amount: float, per: str, unit: Unit
+    ) -> TypeGuard[datetime]:
+        """Has strictly more than `amount` hours or days (`per`) of `unit` time passed
+        since `moment`? If not yet, `valid_until` notes the first moment it will have."""
         if moment is None:
             return False
-        if self.ctx.now - moment > limit:
+        calendar = self.ctx.calendar
+        if per == "hours":
+            span = timedelta(hours=amount)
+        else:
+            span = timedelta(days=amount) if unit == "calendar" else amount * calendar.day_length
+        if unit == "calendar":
+            # In UTC: wall-clock arithmetic in a local zone would be an hour off across DST.
+            trips = moment.astimezone(UTC) + span + _TICK
+        else:
+            trips = calendar.reached(moment, span + _TICK)
+        if self.ctx.now >= trips:
             return True  # and stays so: time only moves on
-        # In UTC: wall-clock arithmetic in a local zone would be an hour off across DST.
-        trips = moment.astimezone(UTC) + limit
         if self.valid_until is None or trips < self.valid_until:
             self.valid_until = trips
         return False
+
+
+def _elapsed(amount: float, per: str, unit: Unit) -> dict[str, str]:
+    """A finding's parameters saying how long has passed, in the unit it counts."""
+    kind = {"hours": "office-hours", "days": "working-days"}[per] if unit == "office" else per
+    return {"elapsed": f"{amount:g}", "unit": kind}
 
 
 def evaluate_row(row: ClientRow, ctx: Context, cross: Sequence[Finding]) -> RowEvaluation:
@@ -222,9 +246,12 @@ def evaluate_row(row: ClientRow, ctx: Context, cross: Sequence[Finding]) -> RowE
     past_grace = False
     if application == Application.SUCCESSFUL and row.domain:
         succeeded = r.since("application-successful")
-        past_grace = r.older_than(succeeded, timedelta(hours=t.registration_grace_hours))
+        grace = (t.registration_grace_hours, "hours", t.registration_grace_unit)
+        past_grace = r.waited(succeeded, *grace)
         if past_grace and verdict and verdict.verdict == Verdict.AVAILABLE:
-            r.add(Code.DOMAIN_NOT_REGISTERED, "domain", domain=row.domain.unicode)
+            r.add(
+                Code.DOMAIN_NOT_REGISTERED, "domain", domain=row.domain.unicode, **_elapsed(*grace)
+            )
     if application == Application.FAILED:
         r.add(Code.DOMAIN_APPLICATION_FAILED, "domain_application")
     # An outage (registry unreachable, checks off) is the pass's notice, not each row's.
@@ -268,7 +295,7 @@ def evaluate_row(row: ClientRow, ctx: Context, cross: Sequence[Finding]) -> RowE
         next_step_params=params,
         findings=tuple(r.findings),
         domain_verdict=verdict,
-        observed_facts=frozenset(r.facts),
+        observed_facts=frozenset({*r.facts, stage_fact(stage)}),
         valid_until=r.valid_until,
     )
 
@@ -286,17 +313,25 @@ def _payment_timing(
     row = r.row
     if method == PaymentMethod.TRANSFER and row.invoice_sent and row.invoice_sent.done and not paid:
         sent = row.invoice_sent.on.latest() if row.invoice_sent.on else r.since("invoice-unpaid")
-        if r.older_than(sent, timedelta(days=t.invoice_overdue_days)):
-            r.add(Code.INVOICE_OVERDUE, "invoice_sent", sent_date=_day(sent))
+        limit = (t.invoice_overdue_days, "days", t.invoice_overdue_unit)
+        if r.waited(sent, *limit):
+            r.add(Code.INVOICE_OVERDUE, "invoice_sent", sent_date=_day(sent), **_elapsed(*limit))
     if method == PaymentMethod.TRANSFER and paid and not live:
         on = row.paid.on if row.paid else None
         since = on.latest() if on else r.since("transfer-paid-not-live")
-        if r.older_than(since, timedelta(hours=t.booking_overdue_hours)):
-            r.add(Code.TRANSFER_BOOKING_OVERDUE, "order_live", paid_date=_day(since))
+        limit = (t.booking_overdue_hours, "hours", t.booking_overdue_unit)
+        if r.waited(since, *limit):
+            r.add(
+                Code.TRANSFER_BOOKING_OVERDUE,
+                "order_live",
+                paid_date=_day(since),
+                **_elapsed(*limit),
+            )
     if method == PaymentMethod.CARD and not paid:
         since = r.since("card-unpaid")
-        if r.older_than(since, timedelta(days=t.card_pending_days)):
-            r.add(Code.CARD_PAYMENT_PENDING, "paid", since_date=_day(since))
+        limit = (t.card_pending_days, "days", t.card_pending_unit)
+        if r.waited(since, *limit):
+            r.add(Code.CARD_PAYMENT_PENDING, "paid", since_date=_day(since), **_elapsed(*limit))
 
 
 def _next_step(

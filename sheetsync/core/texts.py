@@ -71,15 +71,16 @@ FINDINGS: Mapping[Locale, Mapping[Code, str]] = {
         Code.DUPLICATE_DOMAIN: "Ugyanez a domain szerepel a(z) {rows}. sorban is",
         Code.DOMAIN_TAKEN: "A(z) {domain} domain FOGLALT – vásárlás előtt válassz másikat",
         Code.DOMAIN_UNVERIFIED: "A domain foglaltságát most nem sikerült ellenőrizni: {doubt_text}",
-        Code.DOMAIN_NOT_REGISTERED: "A(z) {domain} igénylése „Sikeres”, de a domain még mindig "
-        "szabadnak látszik",
+        Code.DOMAIN_NOT_REGISTERED: "A(z) {domain} igénylése több mint {elapsed_text} „Sikeres”, "
+        "de a domain még mindig szabadnak látszik",
         Code.DOMAIN_APPLICATION_FAILED: "A domain igénylés sikertelen",
         Code.OUT_OF_ORDER: "{case_text}",
-        Code.INVOICE_OVERDUE: "A számla {sent_date} óta nincs kifizetve – emlékeztesd az ügyfelet",
-        Code.TRANSFER_BOOKING_OVERDUE: "Az utalás ({paid_date}) után a rendelés 8 óránál "
-        "régebben nem élő – keresd a tarhely.eu ügyfélszolgálatát",
-        Code.CARD_PAYMENT_PENDING: "Bankkártyás fizetés választva, de {since_date} óta nincs "
-        "fizetve",
+        Code.INVOICE_OVERDUE: "A számla ({sent_date}) több mint {elapsed_text} nincs kifizetve – "
+        "emlékeztesd az ügyfelet",
+        Code.TRANSFER_BOOKING_OVERDUE: "Több mint {elapsed_text} fizetve (utalás, {paid_date}), "
+        "de a rendelés nem élő – keresd a tarhely.eu ügyfélszolgálatát",
+        Code.CARD_PAYMENT_PENDING: "Bankkártyás fizetés választva ({since_date}), de több mint "
+        "{elapsed_text} nincs fizetve",
         Code.CREDENTIAL_CHANGED: "A(z) „{column_label}” megváltozott ({changed_at})",
     },
     "en": {
@@ -99,14 +100,16 @@ FINDINGS: Mapping[Locale, Mapping[Code, str]] = {
         Code.DUPLICATE_DOMAIN: "The same domain is also on row(s) {rows}",
         Code.DOMAIN_TAKEN: "The domain {domain} is TAKEN – choose another before buying",
         Code.DOMAIN_UNVERIFIED: "Could not check whether the domain is free: {doubt_text}",
-        Code.DOMAIN_NOT_REGISTERED: "The application for {domain} says “Sikeres”, but the "
-        "domain still shows as free",
+        Code.DOMAIN_NOT_REGISTERED: "The application for {domain} has said “Sikeres” for more "
+        "than {elapsed_text}, but the domain still shows as free",
         Code.DOMAIN_APPLICATION_FAILED: "The domain application failed",
         Code.OUT_OF_ORDER: "{case_text}",
-        Code.INVOICE_OVERDUE: "The invoice sent on {sent_date} is still unpaid – remind the client",
-        Code.TRANSFER_BOOKING_OVERDUE: "Paid by transfer ({paid_date}) but the order is not live "
-        "after 8 hours – contact tarhely.eu support",
-        Code.CARD_PAYMENT_PENDING: "Card payment chosen, not paid since {since_date}",
+        Code.INVOICE_OVERDUE: "The invoice sent on {sent_date} has been unpaid for more than "
+        "{elapsed_text} – remind the client",
+        Code.TRANSFER_BOOKING_OVERDUE: "Paid by transfer ({paid_date}) more than {elapsed_text} "
+        "ago, but the order is not live – contact tarhely.eu support",
+        Code.CARD_PAYMENT_PENDING: "Card payment chosen ({since_date}), not paid for more than "
+        "{elapsed_text}",
         Code.CREDENTIAL_CHANGED: "“{column_label}” changed ({changed_at})",
     },
 }
@@ -304,6 +307,23 @@ NOTICES: Mapping[Locale, Mapping[str, str]] = {
 
 _NOT_CHECKED = {"hu": "nem kell ellenőrizni", "en": "no check needed"}
 
+# How long has passed, by the unit a threshold counts: Hungarian in its possessive form
+# ("8 munkaórája"), English as (singular, plural).
+ELAPSED_UNITS: Mapping[Locale, Mapping[str, tuple[str, str]]] = {
+    "hu": {
+        "office-hours": ("munkaórája", "munkaórája"),
+        "hours": ("órája", "órája"),
+        "working-days": ("munkanapja", "munkanapja"),
+        "days": ("napja", "napja"),
+    },
+    "en": {
+        "office-hours": ("office hour", "office hours"),
+        "hours": ("hour", "hours"),
+        "working-days": ("working day", "working days"),
+        "days": ("day", "days"),
+    },
+}
+
 
 @dataclass(frozen=True)
 class Texts:
@@ -374,6 +394,12 @@ class Texts:
         params = {"reason": reason} | ({"suggestion": suggestion} if suggestion else {})
         return self._params(params)["reason_text"]
 
+    def elapsed(self, amount: str, unit: str) -> str:
+        """`8`, `office-hours` → "8 munkaórája" / "8 office hours"."""
+        one, many = ELAPSED_UNITS[self.locale].get(unit, (unit, unit))
+        number = amount.replace(".", ",") if self.locale == "hu" else amount
+        return f"{number} {one if amount == '1' else many}"
+
     def moment(self, moment: datetime) -> str:
         if self.locale == "hu":
             return moment.strftime("%Y. %m. %d. %H:%M")
@@ -390,6 +416,8 @@ class Texts:
                 out[key] = self.day(date.fromisoformat(value))
             elif key == "changed_at":
                 out[key] = self.moment(datetime.fromisoformat(value))
+        if "unit" in params:
+            out["elapsed_text"] = self.elapsed(params.get("elapsed", "?"), params["unit"])
         if "doubt" in params:
             out["doubt_text"] = self.doubt(params["doubt"], params.get("tld", "?"))
         for key in ("expected", "reason", "case"):

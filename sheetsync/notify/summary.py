@@ -147,9 +147,11 @@ def summary(
     since: datetime | None = None,
     digest: bool = False,
     recovered: Failure | None = None,
+    pipeline: Sequence[Section] = (),
 ) -> Message:
     """A change message (`changes` against the report sent at `since`) or, with
-    `digest`, the full daily digest. `changes` is None when nothing was reported yet."""
+    `digest`, the full daily digest. `changes` is None when nothing was reported yet.
+    `pipeline` (`notify.pipeline`) takes the place of the stage counts."""
     w = _Writer(locale, tz)
     everything = digest or changes is None
     pairs = [(c, p) for c in current.clients.values() for p in c.problems]
@@ -158,7 +160,7 @@ def summary(
     overdue = pairs if everything else loud
     sections = [
         Section(w.w("domain"), w.problems(_ordered(domain, DOMAIN_ALERTS))),
-        _stages(w, current),
+        *(pipeline or (_stages(w, current),)),
         Section(w.w("overdue"), w.problems(_ordered(overdue, OVERDUE))),
     ]
     if changes is not None:

@@ -67,8 +67,10 @@ class OpsServer:
         max_connections: int | None = None,
         deadline: float = CONNECTION_DEADLINE,
         health_wait: float = HEALTH_WAIT,
+        report: Callable[[], str] | None = None,
     ) -> None:
         self.host = host
+        self.report = report  # the pipeline page for /report ([server] report = true)
         self.requested_port = port
         self.health = health
         self.metrics = metrics
@@ -196,7 +198,22 @@ class OpsServer:
             return await self._healthz()
         if path == "/metrics":
             return 200, CONTENT_TYPE_LATEST, self.metrics.exposition()
+        if path == "/report" and self.report is not None:
+            return await self._report(self.report)
         return 404, _TEXT, b"not found: try /healthz or /metrics\n"
+
+    async def _report(self, report: Callable[[], str]) -> Answer:
+        # Read on the health thread, one at a time, within the same wait.
+        loop = asyncio.get_running_loop()
+        try:
+            page = await asyncio.wait_for(
+                loop.run_in_executor(self._reader, report), self.health_wait
+            )
+        except Exception as exc:
+            why = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
+            log.warning("the report could not be made (%s)", why)
+            return 503, _TEXT, f"the report could not be made ({why})\n".encode()
+        return 200, "text/html; charset=utf-8", page.encode("utf-8")
 
     async def _healthz(self) -> Answer:
         # One read at a time, shared by everyone waiting: a store that hangs holds one

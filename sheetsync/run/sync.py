@@ -66,6 +66,7 @@ def run_sync(
         verdicts=verdicts,
         first_seen=memory.first_seen,
         credential_changes=changes,
+        calendar=settings.office_calendar(started),
     )
     texts = Texts(settings.locale)
     evaluations = tuple(evaluate(rows, context))

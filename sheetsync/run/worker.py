@@ -16,14 +16,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sheetsync.clock import Clock
+from sheetsync.core.alerts import events_of, news
 from sheetsync.core.memory import WorkerState, advance, describe_error, failed, memory_of
 from sheetsync.core.result import SyncResult
-from sheetsync.core.snapshot import diff, read_report, snapshot_of
+from sheetsync.core.snapshot import ReportSnapshot, diff, read_report, snapshot_of
 from sheetsync.core.texts import Texts
 from sheetsync.domains.port import DomainChecker
 from sheetsync.errors import NotifierError, SheetsyncError
+from sheetsync.notify.alerts import alert_message
+from sheetsync.notify.pipeline import pipeline_sections
 from sheetsync.notify.port import Message, Notifier
-from sheetsync.notify.summary import failure_message, summary
+from sheetsync.notify.summary import Section, failure_message, summary
 from sheetsync.redaction import redact
 from sheetsync.run.steady import LastPass, ReadOnce
 from sheetsync.run.sync import run_sync
@@ -40,6 +43,8 @@ class PassOutcome:
     error: BaseException | None = None
     message: Message | None = None  # the summary or announcement built, if any
     delivered: bool = False
+    alert: Message | None = None  # the alert built, if any (sent before the summary)
+    alert_delivered: bool = False
 
 
 class Worker:
@@ -61,6 +66,9 @@ class Worker:
         # The last full pass, answered again while the sheet, the state, the verdicts
         # and the time thresholds are as they were (`steady`).
         self.last = LastPass(settings.thresholds.credential_changed_hours)
+        # The office calendar is built now, not in the first pass: loading the public
+        # holidays takes a few tenths of a second that a pass's deadline should not pay.
+        settings.office_calendar(clock())
 
     def run_once(self, *, dry_run: bool = False) -> PassOutcome:
         """One pass. A dry run reads and computes only: no write, no save, no message."""
@@ -69,7 +77,7 @@ class Worker:
         try:
             snapshot = self.sheet.read()
             reused = None
-            if not (dry_run or digest_due(state.last_digest_at, started, self.settings)):
+            if not (dry_run or self._message_due(state, started)):
                 reused = self.last.reuse(snapshot, state, self.checker, started)
             if reused is not None:
                 return self._steady(state, reused)
@@ -97,18 +105,23 @@ class Worker:
             log.error("state not saved (%s); the next sync redoes this one", describe_error(exc)[1])
             return PassOutcome(result, exc)
         try:
+            alert, alert_delivered, saved = self._alert(state, saved, result)
             outcome, final = self._report(state, saved, result)
         except Exception as exc:  # never a healthy-looking pass that can no longer report
             return self._unreported(saved, result, exc)
-        if outcome.message is None or outcome.delivered:
-            self.last.remember(snapshot, state, final, result)
-        else:  # the summary is still owed: the next pass must build it again
+        outcome = replace(outcome, alert=alert, alert_delivered=alert_delivered)
+        owed = (outcome.message is not None and not outcome.delivered) or (
+            alert is not None and not alert_delivered
+        )
+        if owed:  # the next pass must build the message again
             self.last.forget()
+        else:
+            self.last.remember(snapshot, state, final, result)
         return outcome
 
     def _unreported(self, saved: WorkerState, result: SyncResult, error: Exception) -> PassOutcome:
-        """The sheet is written and the state saved, but the summary could not be built
-        or sent: the pass is recorded once more, as degraded, so `status`, /healthz and
+        """The sheet is written and the state saved, but the alert or the summary could
+        not be built: the pass is recorded once more, as degraded, so `status`, /healthz and
         /metrics agree on it; the next pass reports again."""
         self.last.forget()
         error_class, _ = describe_error(error)
@@ -117,6 +130,35 @@ class Worker:
         run = replace(_run_record(result), outcome="degraded", error_message=why)
         self._save_quietly(saved, run)
         return PassOutcome(result, error)
+
+    def _message_due(self, state: WorkerState, now: datetime) -> bool:
+        """A digest or a summary whose window ended is due: the pass cannot be skipped."""
+        pending = state.changes_pending_since
+        window = timedelta(minutes=self.settings.slack.summary_window_minutes)
+        return digest_due(state.last_digest_at, now, self.settings) or (
+            pending is not None and now >= pending + window
+        )
+
+    def _alert(
+        self, before: WorkerState, saved: WorkerState, result: SyncResult
+    ) -> tuple[Message | None, bool, WorkerState]:
+        """Alert the events this pass is the first to see; remember them once delivered
+        (an undelivered alert is tried again by the next pass)."""
+        fresh, kept = news(events_of(result.evaluations), before.alerted)
+        message = None
+        delivered = False
+        if fresh:
+            message = alert_message(
+                fresh, snapshot_of(result), locale=self.settings.locale, tz=self.settings.tz
+            )
+            delivered = self._deliver(message)
+            if delivered:
+                kept |= {a.ident for a in fresh}
+                log.info("alerted %d new event(s)", len(fresh))
+        alerted = replace(saved, alerted=kept)
+        if alerted != saved and not self._save_quietly(alerted):
+            return message, delivered, saved
+        return message, delivered, alerted
 
     def _steady(self, state: WorkerState, result: SyncResult) -> PassOutcome:
         """A pass over an unchanged sheet: nothing to write, remember or tell; the run is
@@ -141,9 +183,21 @@ class Worker:
         changes = diff(previous, current) if previous else None
         failure = saved.failure
         recovered = failure if failure and failure.recovered_at else None
-        if changes is not None and changes.empty and not digest and recovered is None:
-            log.info("nothing new since the last report: no message")
-            return PassOutcome(result), saved
+        # Changes wait for the summary window (from when they were first seen); a digest
+        # or a recovery takes them along at once.
+        pending = None
+        if changes is not None and not changes.empty:
+            pending = before.changes_pending_since or now
+        window = timedelta(minutes=self.settings.slack.summary_window_minutes)
+        waiting = pending is not None and now < pending + window
+        if changes is not None and (changes.empty or waiting) and not digest and not recovered:
+            log.info(
+                "changes wait for the summary window" if waiting else "nothing new: no message"
+            )
+            held = replace(saved, changes_pending_since=pending)
+            if held != saved and not self._save_quietly(held):
+                return PassOutcome(result), saved
+            return PassOutcome(result), held
         message = summary(
             current,
             changes,
@@ -152,6 +206,7 @@ class Worker:
             since=before.last_report_at,
             digest=digest,
             recovered=recovered,
+            pipeline=self._pipeline(current, saved, now) if digest else (),
         )
         if not self._deliver(message):
             return PassOutcome(result, None, message, False), saved
@@ -161,10 +216,27 @@ class Worker:
             last_report_at=now,
             last_digest_at=now if digest or previous is None else saved.last_digest_at,
             failure=None,
+            changes_pending_since=None,
         )
         if not self._save_quietly(reported):
             return PassOutcome(result, None, message, True), saved
         return PassOutcome(result, None, message, True), reported
+
+    def _pipeline(
+        self, current: ReportSnapshot, saved: WorkerState, now: datetime
+    ) -> list[Section]:
+        """The digest's funnel, week and longest waits; none when the history cannot be
+        read (the digest goes out without them rather than not at all)."""
+        try:
+            history = self.store.stage_history()
+        except Exception as exc:
+            log.error("pipeline history not read (%s)", describe_error(exc)[1])
+            return []
+        first_seen = {key: row.first_seen for key, row in saved.rows.items()}
+        calendar = self.settings.office_calendar(now)
+        return pipeline_sections(
+            current, first_seen, history, calendar, locale=self.settings.locale, now=now
+        )
 
     def _failed(self, state: WorkerState, error: Exception, started: datetime) -> PassOutcome:
         # What is kept, posted and shown of the error (the run record, `status`,

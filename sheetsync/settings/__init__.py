@@ -10,6 +10,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from sheetsync.core.calendar import OfficeCalendar
 from sheetsync.core.columns import (  # re-exported with the sections
     SECRET_COLUMNS,
     ColumnHeaders,
@@ -36,6 +38,7 @@ from sheetsync.core.columns import (  # re-exported with the sections
 )
 from sheetsync.core.keys import loose_key
 from sheetsync.errors import ConfigError
+from sheetsync.settings.office import OfficeSettings, office_calendar
 from sheetsync.settings.sections import (  # re-exported: `settings` is where callers look
     DomainSettings,
     HealthSettings,
@@ -72,6 +75,7 @@ class Settings(BaseSettings):
     columns: ColumnHeaders = ColumnHeaders()
     status_columns: StatusHeaders = StatusHeaders()
     thresholds: Thresholds = Thresholds()
+    office: OfficeSettings = OfficeSettings()
     domains: DomainSettings = DomainSettings()
     state: StateSettings = StateSettings()
     schedule: ScheduleSettings = ScheduleSettings()
@@ -103,6 +107,11 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def office_calendar(self, at: datetime) -> OfficeCalendar:
+        """The office calendar office-time thresholds count in a pass at `at` (built once
+        per year and cached)."""
+        return office_calendar(self.office, self.timezone, at.astimezone(self.tz).year)
 
     @classmethod
     def settings_customise_sources(
@@ -237,6 +246,7 @@ __all__ = [
     "ColumnHeaders",
     "DomainSettings",
     "HealthSettings",
+    "OfficeSettings",
     "ScheduleSettings",
     "ServerSettings",
     "Settings",

@@ -213,6 +213,16 @@ def parse_days(expr: str) -> frozenset[int]:
     return frozenset(days)
 
 
+def clock_window(value: str) -> str:
+    """'08:00 - 18:00' → '08:00-18:00'; ValueError unless it is a window within one day."""
+    start, sep, end = value.replace(" ", "").partition("-")
+    if not sep or not re.match(_CLOCK_TIME, start) or not re.match(_CLOCK_TIME, end):
+        raise ValueError("expected 'HH:MM-HH:MM', e.g. '08:00-18:00'")
+    if start >= end:
+        raise ValueError("the window must end after it starts")
+    return f"{start}-{end}"
+
+
 def known_zone(value: str) -> str:
     try:
         ZoneInfo(value)
@@ -232,7 +242,9 @@ class StateSettings(_Section):
 class ScheduleSettings(_Section):
     """When `sheetsync serve` syncs."""
 
-    interval_minutes: float = Field(5, gt=0, description="Sync every this many minutes.")
+    interval_minutes: float = Field(
+        1, gt=0, description="Sync every this many minutes (an unchanged sheet: 1 request)."
+    )
     cron: str | None = Field(None, description="Crontab expression; overrides interval_minutes.")
     office_hours: str | None = Field(None, description="'HH:MM-HH:MM': sync only inside it.")
     office_days: str = Field("mon-fri", description="Days office_hours applies to (cron style).")
@@ -251,14 +263,7 @@ class ScheduleSettings(_Section):
     @field_validator("office_hours")
     @classmethod
     def _window(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        start, sep, end = value.replace(" ", "").partition("-")
-        if not sep or not re.match(_CLOCK_TIME, start) or not re.match(_CLOCK_TIME, end):
-            raise ValueError("expected 'HH:MM-HH:MM', e.g. '08:00-18:00'")
-        if start >= end:
-            raise ValueError("the window must end after it starts")
-        return f"{start}-{end}"
+        return None if value is None else clock_window(value)
 
     @field_validator("office_days")
     @classmethod
@@ -294,6 +299,13 @@ class SlackSettings(_Section):
         None, description="A file holding the webhook URL (e.g. a container secret)."
     )
     digest_time: str | None = Field("08:30", description="Daily full digest, local 'HH:MM'.")
+    summary_window_minutes: float = Field(
+        15,
+        ge=0,
+        le=1440,
+        description="Changes wait at most this long and go out as one summary, whatever "
+        "the sync interval (0: at once). Alerts never wait.",
+    )
     timeout_seconds: float = Field(10, gt=0, description="Per webhook request.")
 
     @field_validator("digest_time")
@@ -312,6 +324,10 @@ class ServerSettings(_Section):
     enabled: bool = Field(True, description="Serve /healthz and /metrics while `serve` runs.")
     host: str = Field("127.0.0.1", description="Address to listen on (0.0.0.0: every interface).")
     port: int = Field(8080, ge=0, le=65535, description="TCP port; 0 picks a free one.")
+    report: bool = Field(
+        False,
+        description="Also serve the pipeline report at /report (client names: keep it private).",
+    )
 
 
 class HealthSettings(_Section):

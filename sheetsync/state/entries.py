@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sheetsync.core.memory import Failure
+from sheetsync.core.model import Stage
+from sheetsync.core.pipeline import StageEntry
 from sheetsync.core.plan import StatusCells
 from sheetsync.core.snapshot import read_report
 from sheetsync.state.port import RunRecord
@@ -139,4 +141,33 @@ def run(row: tuple[Any, ...], damage: Damage) -> RunRecord | None:
         )
     except _READ_ERRORS:
         damage.drop("run")
+        return None
+
+
+def alerted(text: str | None, damage: Damage) -> frozenset[str] | None:
+    """The alert idents remembered (a JSON list of strings); None when never recorded.
+    A damaged list reads as never recorded: remembered again without alerting."""
+    if text is None:
+        return None
+    try:
+        found = json.loads(text)
+        if isinstance(found, list) and all(isinstance(i, str) for i in found):
+            return frozenset(found)
+    except _READ_ERRORS:
+        pass
+    damage.drop("alerts")
+    return None
+
+
+def alerted_json(value: frozenset[str] | None) -> str | None:
+    return None if value is None else json.dumps(sorted(value), ensure_ascii=False)
+
+
+def stage_entry(row: tuple[Any, Any, Any], damage: Damage) -> StageEntry | None:
+    key, stage, at = row
+    when = moment(at, "stage_entry", damage)
+    try:
+        return None if when is None else StageEntry(str(key), when, Stage(stage))
+    except ValueError:
+        damage.drop("stage_entry")
         return None

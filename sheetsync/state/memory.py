@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 
 from sheetsync.core.memory import WorkerState
+from sheetsync.core.pipeline import StageEntry, current_stages
 from sheetsync.core.rows import Fingerprinter, hmac_fingerprinter
 from sheetsync.state.port import RunRecord
 
@@ -23,6 +24,7 @@ class MemoryStateStore:
     def __init__(self, key: bytes | None = None) -> None:
         self.state = WorkerState()
         self.runs: list[RunRecord] = []
+        self.history: set[StageEntry] = set()
         self._fingerprint = hmac_fingerprinter(key if key is not None else secrets.token_bytes(32))
 
     @property
@@ -32,7 +34,13 @@ class MemoryStateStore:
     def load(self) -> WorkerState:
         return self.state
 
+    def stage_history(self) -> list[StageEntry]:
+        return sorted(self.history)
+
     def save(self, state: WorkerState, run: RunRecord | None = None) -> None:
         self.state = state
+        self.history.update(
+            current_stages({k: r.first_seen for k, r in state.rows.items()}).values()
+        )
         if run is not None:
             self.runs.append(run)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sheetsync.core.memory import WorkerState
+from sheetsync.core.pipeline import StageEntry
 from sheetsync.core.rows import Fingerprinter
 
 
@@ -36,6 +37,10 @@ class StateStore(Protocol):
 
     def save(self, state: WorkerState, run: RunRecord | None = None) -> None:
         """Replace the stored state (and add `run`) atomically: all or nothing."""
+        ...
+
+    def stage_history(self) -> list[StageEntry]:
+        """Every stage each client was first seen in, and when (`core.pipeline`)."""
         ...
 
     @property

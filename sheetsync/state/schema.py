@@ -44,10 +44,17 @@ MIGRATIONS: tuple[str, ...] = (
         checked_at TEXT, reason TEXT, details TEXT NOT NULL DEFAULT '{}',
         expires_at TEXT NOT NULL);
     """,
+    # 2: the pipeline's history, each stage a client was first seen in and when (kept
+    # when the client leaves the sheet; rewriting the clients never deletes it).
+    """
+    CREATE TABLE stage_entries (
+        key TEXT NOT NULL, stage TEXT NOT NULL, entered_at TEXT NOT NULL,
+        PRIMARY KEY (key, stage, entered_at));
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 ROW_TABLES = ("client_rows", "first_seen", "fingerprints", "credential_changes")
-TABLES = frozenset({"meta", "runs", *ROW_TABLES, "domain_verdicts"})
+TABLES = frozenset({"meta", "runs", *ROW_TABLES, "domain_verdicts"})  # schema 1's
 # SQLite's own word that the file is damaged: only these set a store aside.
 _DAMAGED = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 Connect = Callable[[], sqlite3.Connection]

@@ -35,6 +35,7 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from sheetsync.core.memory import RowMemory, WorkerState
+from sheetsync.core.pipeline import STAGE_FACT, StageEntry
 from sheetsync.core.rows import Fingerprinter, hmac_fingerprinter
 from sheetsync.errors import StateError
 from sheetsync.state import entries
@@ -185,6 +186,10 @@ class SqliteStateStore:
             last_report_at=entries.maybe_moment(meta.get("last_report_at"), "meta", damage),
             last_digest_at=entries.maybe_moment(meta.get("last_digest_at"), "meta", damage),
             failure=entries.failure(meta.get("failure"), damage),
+            alerted=entries.alerted(meta.get("alerted"), damage),
+            changes_pending_since=entries.maybe_moment(
+                meta.get("changes_pending_since"), "meta", damage
+            ),
         )
         return state, same_key
 
@@ -230,6 +235,14 @@ class SqliteStateStore:
                     "INSERT INTO credential_changes VALUES (?, ?, ?)",
                     [(key, c, at.isoformat()) for c, at in memory.credential_changes.items()],
                 )
+                db.executemany(
+                    "INSERT OR IGNORE INTO stage_entries VALUES (?, ?, ?)",
+                    [
+                        (key, fact.removeprefix(STAGE_FACT), at.isoformat())
+                        for fact, at in memory.first_seen.items()
+                        if fact.startswith(STAGE_FACT)
+                    ],
+                )
                 kept[key] = _frozen(memory)
             stored_meta = _meta(held) if held is not None else {}
             for name, value in _meta(state).items():
@@ -263,6 +276,20 @@ class SqliteStateStore:
             )
             self.dropped("run", damage.counts["run"])
         return [run for run in found if run is not None]
+
+    def stage_history(self) -> list[StageEntry]:
+        """Every stage entry kept (the pipeline's history); damaged ones left out."""
+        if not self.usable():
+            return []
+        damage = Damage()
+        with self.connect() as db:
+            if not _has_table(db, "stage_entries"):
+                return []  # a read-only store from before the history (schema 1)
+            rows = db.execute("SELECT key, stage, entered_at FROM stage_entries").fetchall()
+        found = [entries.stage_entry(row, damage) for row in rows]
+        if damage:
+            self.dropped("stage_entry", damage.counts["stage_entry"])
+        return [entry for entry in found if entry is not None]
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -347,6 +374,11 @@ def _grouped(cursor: Iterator[tuple[str, str, str]]) -> dict[str, dict[str, str]
     return out
 
 
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return db.execute(query, (name,)).fetchone() is not None
+
+
 def _generation(db: sqlite3.Connection) -> str | None:
     found = db.execute("SELECT value FROM meta WHERE name = 'generation'").fetchone()
     return found[0] if found else None
@@ -365,6 +397,8 @@ def _meta(state: WorkerState) -> dict[str, str | None]:
         "last_report_at": entries.iso(state.last_report_at),
         "last_digest_at": entries.iso(state.last_digest_at),
         "failure": entries.failure_json(state.failure),
+        "alerted": entries.alerted_json(state.alerted),
+        "changes_pending_since": entries.iso(state.changes_pending_since),
     }
 
 

@@ -215,8 +215,16 @@ class FakeOpsServer:
 
     served: ClassVar[list[Callable[[], Health]]] = []
 
-    def __init__(self, host: str, port: int, health: Callable[[], Health], metrics: object):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        health: Callable[[], Health],
+        metrics: object,
+        report: Callable[[], str] | None = None,
+    ):
         self.served.append(health)
+        self.report = report
 
     def __enter__(self) -> FakeOpsServer:
         return self

@@ -9,7 +9,15 @@ import pytest
 from sheetsync.core.model import Stage, Verdict
 from sheetsync.core.rules import is_created_pattern, suggested_address
 from sheetsync.core.texts import Texts
-from tests.support.builders import DONE, NOW, client, codes, evaluate_client, evaluate_clients
+from tests.support.builders import (
+    CALENDAR_TIME,
+    DONE,
+    NOW,
+    client,
+    codes,
+    evaluate_client,
+    evaluate_clients,
+)
 
 REG = {"kovacspekseg.hu": Verdict.REGISTERED}
 
@@ -281,12 +289,16 @@ def test_payment_method_missing_holds_payment_even_when_paid() -> None:
     assert evaluation.next_step == "set-payment-method"
 
 
-def test_invoice_overdue_exactly_after_three_days_from_the_end_of_the_sent_day() -> None:
+def test_invoice_overdue_exactly_after_three_calendar_days_from_the_end_of_the_sent_day() -> None:
     sent = client(TRANSFER, invoice_sent="2026.11.21")
     end_of_day = NOW.replace(day=21, hour=23, minute=59, second=59)
-    at_limit = evaluate_clients(sent, now=end_of_day + timedelta(days=3))[0]
+    at_limit = evaluate_clients(sent, now=end_of_day + timedelta(days=3), thresholds=CALENDAR_TIME)[
+        0
+    ]
     assert "invoice-overdue" not in codes(at_limit)
-    past = evaluate_clients(sent, now=end_of_day + timedelta(days=3, seconds=1))[0]
+    past = evaluate_clients(
+        sent, now=end_of_day + timedelta(days=3, seconds=1), thresholds=CALENDAR_TIME
+    )[0]
     assert "invoice-overdue" in codes(past)
     assert past.next_step == "await-transfer"
 
@@ -294,26 +306,32 @@ def test_invoice_overdue_exactly_after_three_days_from_the_end_of_the_sent_day()
 def test_invoice_marked_sent_without_date_counts_from_first_seen() -> None:
     sent = client(TRANSFER, invoice_sent="x")
     key = ("kovács pékség kft.", "invoice-unpaid")
-    assert "invoice-overdue" not in codes(evaluate_clients(sent)[0])
-    late = evaluate_clients(sent, first_seen={key: NOW - timedelta(days=3, minutes=1)})[0]
+    assert "invoice-overdue" not in codes(evaluate_clients(sent, thresholds=CALENDAR_TIME)[0])
+    late = evaluate_clients(
+        sent, first_seen={key: NOW - timedelta(days=3, minutes=1)}, thresholds=CALENDAR_TIME
+    )[0]
     assert "invoice-overdue" in codes(late)
 
 
-def test_transfer_paid_and_not_live_after_eight_hours_escalates() -> None:
+def test_transfer_paid_and_not_live_after_eight_calendar_hours_escalates() -> None:
     paid = client(TRANSFER, paid="2026.11.25 03:59")
-    evaluation = evaluate_clients(paid)[0]
+    evaluation = evaluate_clients(paid, thresholds=CALENDAR_TIME)[0]
     assert "transfer-booking-overdue" in codes(evaluation)
     assert evaluation.next_step == "escalate-booking"
-    recent = evaluate_clients(client(TRANSFER, paid="2026.11.25 04:00"))[0]
+    recent = evaluate_clients(client(TRANSFER, paid="2026.11.25 04:00"), thresholds=CALENDAR_TIME)[
+        0
+    ]
     assert "transfer-booking-overdue" not in codes(recent)
     assert recent.next_step == "await-booking"
 
 
-def test_card_payment_pending_after_a_day_since_first_seen() -> None:
+def test_card_payment_pending_after_a_calendar_day_since_first_seen() -> None:
     card = client(DONE, paid=None, domain_application=None)
     key = ("kovács pékség kft.", "card-unpaid")
-    assert "card-payment-pending" not in codes(evaluate_clients(card)[0])
-    late = evaluate_clients(card, first_seen={key: NOW - timedelta(days=1, seconds=1)})[0]
+    assert "card-payment-pending" not in codes(evaluate_clients(card, thresholds=CALENDAR_TIME)[0])
+    late = evaluate_clients(
+        card, first_seen={key: NOW - timedelta(days=1, seconds=1)}, thresholds=CALENDAR_TIME
+    )[0]
     assert "card-payment-pending" in codes(late)
     assert late.findings[0].severity == "info"
 

@@ -16,6 +16,7 @@ from sheetsync.run import worker as worker_module
 from sheetsync.settings import SlackSettings
 from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import FakeClock, InMemoryStateStore
+from tests.support.builders import CALENDAR_TIME
 from tests.support.worker_fixtures import (
     CANARY,
     MONDAY_9,
@@ -31,6 +32,10 @@ from tests.support.worker_fixtures import (
 
 class Crash(BaseException):
     """The process dying (not an Exception: nothing may catch it)."""
+
+
+# Wall-clock thresholds, so the restarts below land on exact moments whatever the day.
+WALL_CLOCK = settings(thresholds=CALENDAR_TIME)
 
 
 def sqlite_rig(tmp_path: Path, *rows: list[object], **kwargs: object) -> Rig:
@@ -62,7 +67,7 @@ def test_first_seen_findings_appear_exactly_past_their_threshold_across_restarts
     tmp_path: Path, cells: dict[str, str], code: Code, limit: timedelta
 ) -> None:
     checker = domains({"kovacs.hu": Verdict.AVAILABLE})
-    rig = sqlite_rig(tmp_path, client("Kovacs", **cells), checker=checker)
+    rig = sqlite_rig(tmp_path, client("Kovacs", **cells), checker=checker, config=WALL_CLOCK)
     assert code not in codes(rig.run(), "Kovacs")
 
     rig.clock.now = MONDAY_9 + limit / 2
@@ -81,12 +86,32 @@ def test_first_seen_findings_appear_exactly_past_their_threshold_across_restarts
 def test_a_sheet_date_decides_overdue_from_the_end_of_that_day(tmp_path: Path) -> None:
     # 2026-03-01 in Budapest ends at 22:59:59 UTC; three days later the invoice is late.
     row = client("Kovacs", payment_method="utalás", invoice_sent="2026. 03. 01.")
-    rig = sqlite_rig(tmp_path, row)
+    rig = sqlite_rig(tmp_path, row, config=WALL_CLOCK)
     deadline = MONDAY_9.replace(day=4, hour=22, minute=59, second=59)
     rig.clock.now = deadline
     assert Code.INVOICE_OVERDUE not in codes(rig.run(), "Kovacs")
     rig.clock.advance(seconds=1)
     assert Code.INVOICE_OVERDUE in codes(rig.run(), "Kovacs")
+
+
+def test_office_time_from_first_seen_survives_restarts_and_skips_the_weekend(
+    tmp_path: Path,
+) -> None:
+    # Seen paid by transfer on Friday 13 March 2026 at 15:00 (Budapest) with no date in
+    # the sheet; 1.5 office hours that day, then Monday (16 March) 08:00 + 6.5 hours.
+    cells = {"payment_method": "utalás", "invoice_sent": "igen", "paid": "igen"}
+    rig = sqlite_rig(tmp_path, client("Kovacs", **cells))
+    rig.clock.now = MONDAY_9.replace(day=13, hour=14)
+    assert Code.TRANSFER_BOOKING_OVERDUE not in codes(rig.run(), "Kovacs")
+    for moment in (MONDAY_9.replace(day=14, hour=23), MONDAY_9.replace(day=16, hour=13, minute=30)):
+        rig.clock.now = moment  # Saturday night; Monday 14:30 exactly
+        rig.restart(SqliteStateStore(tmp_path / "state.sqlite"))
+        assert Code.TRANSFER_BOOKING_OVERDUE not in codes(rig.run(), "Kovacs")
+    rig.clock.advance(seconds=1)
+    rig.restart(SqliteStateStore(tmp_path / "state.sqlite"))
+    outcome = rig.run()
+    assert Code.TRANSFER_BOOKING_OVERDUE in codes(outcome, "Kovacs")
+    assert "Több mint 8 munkaórája fizetve" in cell(rig.sheet, "Kovacs", "Problémák")
 
 
 def test_without_a_store_the_first_seen_clock_would_restart_each_time(tmp_path: Path) -> None:
@@ -110,7 +135,8 @@ def test_a_fact_no_longer_observed_is_forgotten(tmp_path: Path) -> None:
     rig.clock.advance(hours=1)
     assert Code.CARD_PAYMENT_PENDING not in codes(rig.run(), "Kovacs")
     stored = rig.store.load().rows["kovacs"].first_seen
-    assert stored == {"card-unpaid": rig.clock.now}
+    # Back at the payment step: the wait and the stage both start again now.
+    assert stored == {"card-unpaid": rig.clock.now, "stage:payment": rig.clock.now}
 
 
 def test_a_credential_change_is_reported_once_and_shown_for_a_day(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sheetsync.core.calendar import OfficeCalendar
 from sheetsync.core.layout import locate
 from sheetsync.core.model import DomainVerdict, RowEvaluation, Verdict
 from sheetsync.core.rows import hmac_fingerprinter, parse_rows
@@ -14,6 +15,10 @@ from sheetsync.core.values import CellValue
 from sheetsync.settings import ColumnHeaders, Settings, StatusHeaders, Thresholds
 
 BUD = ZoneInfo("Europe/Budapest")
+# Every threshold counted in wall-clock time (the office calendar then plays no part).
+CALENDAR_TIME = Thresholds(
+    invoice_overdue_unit="calendar", booking_overdue_unit="calendar", card_pending_unit="calendar"
+)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=BUD)
 HEADERS = ColumnHeaders()
 KEYS = list(HEADERS.model_dump())
@@ -57,6 +62,7 @@ def evaluate_clients(
     now: datetime = NOW,
     first_seen: Mapping[tuple[str, str], datetime] | None = None,
     thresholds: Thresholds | None = None,
+    calendar: OfficeCalendar | None = None,
 ) -> list[RowEvaluation]:
     rows = sheet_rows(*clients)
     layout = locate(rows, HEADERS, StatusHeaders())
@@ -69,6 +75,7 @@ def evaluate_clients(
             for k, v in (verdicts or {}).items()
         },
         first_seen=first_seen or {},
+        calendar=calendar or OfficeCalendar(BUD),
     )
     return evaluate(parsed, context)
 

@@ -72,7 +72,11 @@ def sheet(*rows: list[CellValue]) -> InMemorySheet:
 
 
 def settings(**overrides: Any) -> Settings:
-    base: dict[str, Any] = {"slack": SlackSettings(digest_time=None), "thresholds": Thresholds()}
+    # Summaries at once (0-minute window); tests of the window set their own.
+    base: dict[str, Any] = {
+        "slack": SlackSettings(digest_time=None, summary_window_minutes=0),
+        "thresholds": Thresholds(),
+    }
     base.update(overrides)
     return Settings(**base)
 
