@@ -17,29 +17,36 @@ from collections.abc import Mapping
 from typing import Any
 
 from sheetsync.core.guides import (
-    MARKER,
     GuideOutcome,
     SheetGuide,
-    ValueRule,
     changes,
     marker_of,
 )
 from sheetsync.core.layout import HEADER_SEARCH_ROWS, column_letter
-from sheetsync.core.values import CellValue
 from sheetsync.errors import SheetLayoutError
 from sheetsync.sheets.a1 import quote_title
 from sheetsync.sheets.google import GoogleSheet
+from sheetsync.sheets.google_guide_shapes import (
+    RECORD_KEY,
+    TAG,
+    Found,
+    Item,
+    column_range,
+    format_key,
+    protect_key,
+    rgb,
+    rule_key,
+    user_format,
+    validation,
+)
 from sheetsync.sheets.port import GuidePlanner
 
-RECORD_KEY = "sheetsync-setup"
-TAG = f"{MARKER}: "
 FIELDS = (
     "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount,frozenRowCount)),"
     "conditionalFormats,protectedRanges(protectedRangeId,range,description,warningOnly),"
     "basicFilter(range),developerMetadata(metadataId,metadataKey,metadataValue),"
     "data(startRow,rowData(values(formattedValue,userEnteredFormat,dataValidation))))"
 )
-Item = object
 
 
 class GoogleGuides:
@@ -76,7 +83,7 @@ class GoogleGuides:
         )
         return GuideOutcome(outcome.changes, outcome.found, True, outcome.notes)
 
-    def _read(self) -> _Found:
+    def _read(self) -> Found:
         grid = self._sheet.current_grid()
         top = max(HEADER_SEARCH_ROWS, self._header_row + 1)
         title = quote_title(grid.title)
@@ -89,50 +96,13 @@ class GoogleGuides:
         raw = self._sheet.request(
             "setup read", lambda: self._sheet.http.fetch_sheet_metadata(self._sheet.key, params)
         )
-        return _Found(raw["sheets"][0], last)
-
-
-class _Found:
-    """The read, as the diff needs it."""
-
-    def __init__(self, sheet: Mapping[str, Any], last_row: int) -> None:
-        props = sheet.get("properties", {})
-        self.sheet_id = int(props.get("sheetId", 0))
-        grid = props.get("gridProperties", {})
-        self.row_count = int(grid.get("rowCount", last_row))
-        self.frozen = int(grid.get("frozenRowCount", 0))
-        data = sheet.get("data", [])
-        top = data[0].get("rowData", []) if data else []
-        self.cells: list[list[Mapping[str, Any]]] = [r.get("values", []) for r in top]
-        bottom = data[1].get("rowData", []) if len(data) > 1 else []
-        self.last: list[Mapping[str, Any]] = bottom[0].get("values", []) if bottom else []
-        self.rows: list[list[CellValue]] = [
-            [c.get("formattedValue") for c in row] for row in self.cells
-        ]
-        self.formats: list[Mapping[str, Any]] = list(sheet.get("conditionalFormats", []))
-        self.protected = list(sheet.get("protectedRanges", []))
-        self.filter = sheet.get("basicFilter")
-        records = [
-            m for m in sheet.get("developerMetadata", []) if m.get("metadataKey") == RECORD_KEY
-        ]
-        self.record_id = records[0].get("metadataId") if records else None
-        try:
-            self.record: dict[str, Any] = json.loads(records[0]["metadataValue"]) if records else {}
-        except (ValueError, KeyError, TypeError):
-            self.record = {}
-
-    def cell(self, row: int, col: int) -> Mapping[str, Any]:
-        cells = self.cells[row - 1] if 0 < row <= len(self.cells) else []
-        return cells[col] if col < len(cells) else {}
-
-    def last_cell(self, col: int) -> Mapping[str, Any]:
-        return self.last[col] if col < len(self.last) else {}
+        return Found(raw["sheets"][0], last)
 
 
 class _Work:
     """What is found, what is wanted, and the requests between them."""
 
-    def __init__(self, found: _Found, guide: SheetGuide | None, remove: bool) -> None:
+    def __init__(self, found: Found, guide: SheetGuide | None, remove: bool) -> None:
         self.f, self.guide, self.remove = found, guide, remove
         self.notes: list[str] = []
         self.found: dict[str, Item] = {}
@@ -163,7 +133,7 @@ class _Work:
             rule = by_column.get(col)
             ident = rule.ident if rule else f"values@{column_letter(col)}"
             if mine:
-                self.found[ident] = _rule_key(samples[0]) if samples[0] == samples[1] else "partial"
+                self.found[ident] = rule_key(samples[0]) if samples[0] == samples[1] else "partial"
                 self._rules[ident] = (col, None)
             elif rule is not None and any(samples):
                 self.notes.append(
@@ -174,8 +144,8 @@ class _Work:
         if self.remove or guide is None:
             return
         for col, rule in by_column.items():
-            body = _validation(rule)
-            self.wanted[rule.ident] = _rule_key(body)
+            body = validation(rule)
+            self.wanted[rule.ident] = rule_key(body)
             self._rules[rule.ident] = (col, body)
 
     def _colours(self) -> None:
@@ -184,16 +154,16 @@ class _Work:
             values = condition.get("values", [{}])
             ident = marker_of(str(values[0].get("userEnteredValue", ""))) if values else None
             if ident:
-                self.found[ident] = _format_key(entry, self.f.row_count)
+                self.found[ident] = format_key(entry, self.f.row_count)
                 self._formats[ident] = index
         if self.remove or self.guide is None:
             return
         for colour in self.guide.colours:
-            self.wanted[colour.ident] = _format_key(self._format(colour), self.f.row_count)
+            self.wanted[colour.ident] = format_key(self._format(colour), self.f.row_count)
 
     def _format(self, colour: Any) -> dict[str, Any]:
         assert self.guide is not None
-        rng = _column_range(self.f.sheet_id, colour.column, self.guide.header_row)
+        rng = column_range(self.f.sheet_id, colour.column, self.guide.header_row)
         return {
             "ranges": [rng],
             "booleanRule": {
@@ -202,8 +172,8 @@ class _Work:
                     "values": [{"userEnteredValue": "=" + colour.formula}],
                 },
                 "format": {
-                    "backgroundColor": _rgb(colour.fill),
-                    "textFormat": {"foregroundColor": _rgb(colour.text)},
+                    "backgroundColor": rgb(colour.fill),
+                    "textFormat": {"foregroundColor": rgb(colour.text)},
                 },
             },
         }
@@ -216,11 +186,11 @@ class _Work:
                     if "guard" not in self.found
                     else f"guard#{entry.get('protectedRangeId')}"
                 )
-                self.found[ident] = _protect_key(entry, self.f.row_count)
+                self.found[ident] = protect_key(entry, self.f.row_count)
                 self._protected[ident] = int(entry.get("protectedRangeId", 0))
         if self.remove or self.guide is None:
             return
-        self.wanted["guard"] = _protect_key(self._protection(), self.f.row_count)
+        self.wanted["guard"] = protect_key(self._protection(), self.f.row_count)
 
     def _protection(self) -> dict[str, Any]:
         guide = self.guide
@@ -255,7 +225,7 @@ class _Work:
         guide = self.guide
         assert guide is not None
         return json.dumps(
-            f_format(self.f.cell(guide.header_row, guide.client_column)), sort_keys=True
+            user_format(self.f.cell(guide.header_row, guide.client_column)), sort_keys=True
         )
 
     def _header_format_key(self) -> str:
@@ -263,7 +233,7 @@ class _Work:
         if guide is None:
             return ""
         shown = {
-            json.dumps(f_format(self.f.cell(guide.header_row, c)), sort_keys=True)
+            json.dumps(user_format(self.f.cell(guide.header_row, c)), sort_keys=True)
             for c in guide.guarded
         }
         return shown.pop() if len(shown) == 1 else "mixed"
@@ -280,7 +250,7 @@ class _Work:
         first = self.guide.first_data_row if self.guide else 2
         for ident, (col, body) in self._rules.items():
             if ident in todo:
-                spec: dict[str, Any] = {"range": _column_range(sheet_id, col, first - 1)}
+                spec: dict[str, Any] = {"range": column_range(sheet_id, col, first - 1)}
                 if todo[ident] != "remove" and body is not None:
                     spec["rule"] = body
                 out.append({"setDataValidation": spec})
@@ -381,9 +351,11 @@ class _Work:
         else:
             assert guide is not None
             row = guide.header_row
-            record.setdefault("headers", {str(c): f_format(f.cell(row, c)) for c in guide.guarded})
+            record.setdefault(
+                "headers", {str(c): user_format(f.cell(row, c)) for c in guide.guarded}
+            )
             record["header_row"] = row
-            client = f_format(f.cell(row, guide.client_column))
+            client = user_format(f.cell(row, guide.client_column))
             cells = [(c, client) for c in guide.guarded]
         for col, fmt in cells:
             rng = {
@@ -429,88 +401,3 @@ class _Work:
                 "fields": "metadataValue",
             }
         }
-
-
-def f_format(cell: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(cell.get("userEnteredFormat", {}))
-
-
-def _validation(rule: ValueRule) -> dict[str, Any]:
-    if rule.kind == "date":
-        condition: dict[str, Any] = {"type": "DATE_IS_VALID"}
-    else:
-        condition = {
-            "type": "ONE_OF_LIST",
-            "values": [{"userEnteredValue": v} for v in rule.values],
-        }
-    return {
-        "condition": condition,
-        "inputMessage": TAG + rule.prompt,
-        "strict": rule.strict,
-        "showCustomUi": rule.kind == "list",
-    }
-
-
-def _rule_key(rule: Mapping[str, Any] | None) -> Item:
-    if not rule:
-        return None
-    condition = rule.get("condition", {})
-    values = tuple(str(v.get("userEnteredValue", "")) for v in condition.get("values", []))
-    return (
-        condition.get("type"),
-        values,
-        rule.get("inputMessage", ""),
-        bool(rule.get("strict", False)),
-        bool(rule.get("showCustomUi", False)),
-    )
-
-
-def _column_range(sheet_id: int, col: int, start_row: int) -> dict[str, int]:
-    return {
-        "sheetId": sheet_id,
-        "startRowIndex": start_row,
-        "startColumnIndex": col,
-        "endColumnIndex": col + 1,
-    }
-
-
-def _grid_key(rng: Mapping[str, Any], rows: int) -> tuple[int, ...]:
-    """A GridRange compared: an open end is the grid's edge, however the API spells it."""
-    return (
-        int(rng.get("startRowIndex", 0)),
-        int(rng.get("endRowIndex", rows)),
-        int(rng.get("startColumnIndex", 0)),
-        int(rng.get("endColumnIndex", -1)),
-    )
-
-
-def _rgb(hex_colour: str) -> dict[str, float]:
-    h = hex_colour.lstrip("#")
-    return {k: int(h[i : i + 2], 16) / 255 for k, i in (("red", 0), ("green", 2), ("blue", 4))}
-
-
-def _hex(colour: Mapping[str, Any] | None) -> str:
-    colour = colour or {}
-    return "#" + "".join(
-        f"{round(float(colour.get(k, 0)) * 255):02X}" for k in ("red", "green", "blue")
-    )
-
-
-def _format_key(entry: Mapping[str, Any], rows: int) -> Item:
-    rule = entry.get("booleanRule", {})
-    condition = rule.get("condition", {})
-    fmt = rule.get("format", {})
-    fill = fmt.get("backgroundColor") or fmt.get("backgroundColorStyle", {}).get("rgbColor")
-    text = fmt.get("textFormat", {})
-    fg = text.get("foregroundColor") or text.get("foregroundColorStyle", {}).get("rgbColor")
-    values = tuple(str(v.get("userEnteredValue", "")) for v in condition.get("values", []))
-    ranges = tuple(_grid_key(r, rows) for r in entry.get("ranges", []))
-    return (ranges, condition.get("type"), values, _hex(fill), _hex(fg))
-
-
-def _protect_key(entry: Mapping[str, Any], rows: int) -> Item:
-    return (
-        _grid_key(entry.get("range", {}), rows),
-        entry.get("description", ""),
-        bool(entry.get("warningOnly", False)),
-    )
