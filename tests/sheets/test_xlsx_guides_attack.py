@@ -9,6 +9,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -17,7 +18,9 @@ from openpyxl.worksheet.table import Table
 
 from sheetsync.core.guides import SheetGuide, build_guide, guide_layout
 from sheetsync.core.values import CellValue
+from sheetsync.errors import SheetAccessError
 from sheetsync.settings import ColumnHeaders, StatusHeaders
+from sheetsync.sheets import xlsx_guides
 from sheetsync.sheets.workbook import WorkbookSheet
 from sheetsync.sheets.xlsx_guides import WorkbookGuides
 from tests.sheets.test_workbook import STATUS, members
@@ -354,3 +357,22 @@ def test_the_date_rule_of_a_1904_workbook_counts_from_1904(tmp_path: Path) -> No
     rule = next(dv for dv in sheet.data_validations.dataValidation if dv.type == "date")  # type: ignore[union-attr]
     start = openpyxl.utils.datetime.from_excel(int(rule.formula1), sheet.parent.epoch)  # type: ignore[union-attr]
     assert start.year == 2000 and (start.month, start.day) == (1, 1)
+
+
+# -- M4: a refusal tells to run setup again -----------------------------------------------
+
+
+def test_a_workbook_saved_meanwhile_is_refused_with_setups_own_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = book(tmp_path / "u.xlsx")
+    original = xlsx_guides.rebuild
+
+    def saved_by_someone(*args: Any) -> None:
+        edit(path, SHEET1, rb"</worksheet>", b" </worksheet>")  # Excel saved it meanwhile
+        original(*args)
+
+    monkeypatch.setattr(xlsx_guides, "rebuild", saved_by_someone)
+    with pytest.raises(SheetAccessError, match=r"saved by someone.*run `sheetsync setup` again"):
+        set_up(path)
+    assert b"sheetsync" not in member(path, SHEET1)
