@@ -34,7 +34,8 @@ class Found:
         ]
         self.formats: list[Mapping[str, Any]] = list(sheet.get("conditionalFormats", []))
         self.protected = list(sheet.get("protectedRanges", []))
-        self.filter = sheet.get("basicFilter")
+        self.filter: Mapping[str, Any] | None = sheet.get("basicFilter")
+        self.tables = list(sheet.get("tables", []))
         records = [
             m for m in sheet.get("developerMetadata", []) if m.get("metadataKey") == RECORD_KEY
         ]
