@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sheetsync.core.guides import (
+    Colour,
     GuideOutcome,
     SheetGuide,
     changes,
@@ -27,18 +28,19 @@ from sheetsync.errors import SheetLayoutError
 from sheetsync.sheets.a1 import quote_title
 from sheetsync.sheets.google import GoogleSheet
 from sheetsync.sheets.google_guide_shapes import (
-    RECORD_KEY,
     TAG,
     Found,
     Item,
+    colour_format,
     column_range,
     format_key,
     grid_key,
     protect_key,
-    rgb,
+    record_request,
     rule_key,
     user_format,
     validation,
+    whole_column,
 )
 from sheetsync.sheets.port import GuidePlanner
 
@@ -170,7 +172,7 @@ class _Work:
             for index, ident, where in marked:
                 if ident in self._formats or index in self._formats.values():
                     continue
-                if where == ranges.get(ident) if exact else _whole_column(where, rows):
+                if where == ranges.get(ident) if exact else whole_column(where, rows):
                     self.found[ident] = format_key(self.f.formats[index], rows)
                     self._formats[ident] = index
         if self.remove:
@@ -178,22 +180,9 @@ class _Work:
         for colour in colours:
             self.wanted[colour.ident] = format_key(self._format(colour), self.f.row_count)
 
-    def _format(self, colour: Any) -> dict[str, Any]:
+    def _format(self, colour: Colour) -> dict[str, Any]:
         assert self.guide is not None
-        rng = column_range(self.f.sheet_id, colour.column, self.guide.header_row)
-        return {
-            "ranges": [rng],
-            "booleanRule": {
-                "condition": {
-                    "type": "CUSTOM_FORMULA",
-                    "values": [{"userEnteredValue": "=" + colour.formula}],
-                },
-                "format": {
-                    "backgroundColor": rgb(colour.fill),
-                    "textFormat": {"foregroundColor": rgb(colour.text)},
-                },
-            },
-        }
+        return colour_format(self.f.sheet_id, colour, self.guide.header_row)
 
     def _guard(self) -> None:
         for entry in self.f.protected:
@@ -372,7 +361,7 @@ class _Work:
         if self.remove:
             record = {}  # what setup left of the filter or frozen rows is the staff's now
         if record != f.record:
-            out.append(self._record_request(record))
+            out.append(record_request(self.f.sheet_id, self.f.record_id, record))
         return out
 
     def _header_requests(self, action: str, record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -410,34 +399,3 @@ class _Work:
                 }
             )
         return out
-
-    def _record_request(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        f = self.f
-        if not record:
-            lookup = {"developerMetadataLookup": {"metadataId": f.record_id}}
-            return {"deleteDeveloperMetadata": {"dataFilter": lookup}}
-        value = json.dumps(record, sort_keys=True)
-        if f.record_id is None:
-            return {
-                "createDeveloperMetadata": {
-                    "developerMetadata": {
-                        "metadataKey": RECORD_KEY,
-                        "metadataValue": value,
-                        "visibility": "DOCUMENT",
-                        "location": {"sheetId": f.sheet_id},
-                    }
-                }
-            }
-        lookup = {"developerMetadataLookup": {"metadataId": f.record_id}}
-        return {
-            "updateDeveloperMetadata": {
-                "dataFilters": [lookup],
-                "developerMetadata": {"metadataValue": value},
-                "fields": "metadataValue",
-            }
-        }
-
-
-def _whole_column(ranges: list[tuple[int, ...]], rows: int) -> bool:
-    """One range over one column, to the grid's end (as setup gives a colour rule)."""
-    return len(ranges) == 1 and ranges[0][1] == rows and ranges[0][3] == ranges[0][2] + 1
