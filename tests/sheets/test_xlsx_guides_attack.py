@@ -274,8 +274,16 @@ X14 = (
     b'<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
     b'<x14:dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1">'
     b"<x14:formula1><xm:f>Jegyzetek!$A$1:$A$3</xm:f></x14:formula1><xm:sqref>K2:K500 S2:S9"
-    b"</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst></worksheet>"
-)
+    b"</xm:sqref></x14:dataValidation></x14:dataValidations></ext>"
+    b'<ext uri="{78C0D931-6437-407d-A8EE-F0AAD7539E65}" '
+    b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    b'<x14:conditionalFormattings><x14:conditionalFormatting xmlns:xm="http://schemas.'
+    b'microsoft.com/office/excel/2006/main"><x14:cfRule type="expression" priority="1" '
+    b'id="{00000000-0000-0000-0000-000000000001}"><xm:f>AND(N("sheetsync:stage-done")=0,'
+    b"$Q2=Jegyzetek!$A$1)</xm:f><x14:dxf><font><b/></font></x14:dxf></x14:cfRule>"
+    b"<xm:sqref>Q2:Q1048576</xm:sqref></x14:conditionalFormatting></x14:conditionalFormattings>"
+    b"</ext></extLst></worksheet>"
+)  # a staff validation and a colour rule (carrying setup's marker) Excel keeps in extLst
 
 
 def test_a_staff_validation_in_extlst_keeps_its_columns_out_of_setup(tmp_path: Path) -> None:
@@ -288,8 +296,10 @@ def test_a_staff_validation_in_extlst_keeps_its_columns_out_of_setup(tmp_path: P
     guard = re.search(rb'<dataValidation [^>]*promptTitle="sheetsync"[^>]*sqref="(Q[^"]*)"', xml)
     assert guard is not None and guard.group(1) == b"Q1:R1048576 T1:U1048576"
     assert any("'Problémák' (S)" in n and "no warning" in n for n in outcome.notes)
-    assert b"Jegyzetek!$A$1:$A$3" in xml
-    set_up(path, remove=True)
+    assert b"Jegyzetek!$A$1:$A$3" in xml and X14[: -len(b"</extLst></worksheet>")] in xml
+    assert outcome.found == 0 and set_up(path, dry_run=True).found == 12  # x14 rule not ours
+    removed = set_up(path, remove=True)
+    assert len([c for c in removed.changes if c.ident == "colour:stage-done"]) == 1
     assert member(path, SHEET1).endswith(X14)
 
 
