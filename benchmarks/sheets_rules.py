@@ -18,6 +18,7 @@ class Guides:
     formats: list[dict[str, Any]] = field(default_factory=list)  # conditional formats
     protected: list[dict[str, Any]] = field(default_factory=list)
     basic_filter: dict[str, Any] | None = None
+    tables: list[dict[str, Any]] = field(default_factory=list)  # Sheets tables (their ranges)
     frozen: int = 0
     metadata: list[dict[str, Any]] = field(default_factory=list)
     validations: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)  # 0-based
@@ -91,6 +92,8 @@ def sheet_entry(sheet: Any, guides: Guides, ranges: list[tuple[int, int]]) -> di
         entry["protectedRanges"] = copy.deepcopy(guides.protected)
     if guides.basic_filter is not None:
         entry["basicFilter"] = copy.deepcopy(guides.basic_filter)
+    if guides.tables:
+        entry["tables"] = copy.deepcopy(guides.tables)
     if guides.metadata:
         entry["developerMetadata"] = copy.deepcopy(guides.metadata)
     return entry

@@ -12,7 +12,7 @@ exactly sheetsync's.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from sheetsync.core.columns import ColumnHeaders, StatusHeaders
@@ -71,6 +71,7 @@ class SheetGuide:
     guarded: tuple[int, ...]  # the status columns, sorted
     guard_text: str
     labels: Mapping[str, str]  # every identity → what it is, in English, for the output
+    where: Mapping[int, str] = field(default_factory=dict)  # column → "'Állapot' (Q)"
 
     @property
     def first_data_row(self) -> int:
@@ -177,6 +178,7 @@ def build_guide(layout: Layout, locale: str) -> SheetGuide:
         guarded=guarded,
         guard_text=prompts["guard"],
         labels=labels,
+        where={c: _where(layout, c) for c in {*layout.columns.values(), *guarded}},
     )
 
 

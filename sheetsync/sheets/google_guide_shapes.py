@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sheetsync.core.guides import MARKER, ValueRule
+from sheetsync.core.guides import MARKER, Colour, ValueRule
 from sheetsync.core.values import CellValue
 
 RECORD_KEY = "sheetsync-setup"
@@ -34,7 +34,8 @@ class Found:
         ]
         self.formats: list[Mapping[str, Any]] = list(sheet.get("conditionalFormats", []))
         self.protected = list(sheet.get("protectedRanges", []))
-        self.filter = sheet.get("basicFilter")
+        self.filter: Mapping[str, Any] | None = sheet.get("basicFilter")
+        self.tables = list(sheet.get("tables", []))
         records = [
             m for m in sheet.get("developerMetadata", []) if m.get("metadataKey") == RECORD_KEY
         ]
@@ -135,3 +136,51 @@ def protect_key(entry: Mapping[str, Any], rows: int) -> Item:
         entry.get("description", ""),
         bool(entry.get("warningOnly", False)),
     )
+
+
+def colour_format(sheet_id: int, colour: Colour, header_row: int) -> dict[str, Any]:
+    """A colour rule as a ConditionalFormatRule, over its column below the header."""
+    return {
+        "ranges": [column_range(sheet_id, colour.column, header_row)],
+        "booleanRule": {
+            "condition": {
+                "type": "CUSTOM_FORMULA",
+                "values": [{"userEnteredValue": "=" + colour.formula}],
+            },
+            "format": {
+                "backgroundColor": rgb(colour.fill),
+                "textFormat": {"foregroundColor": rgb(colour.text)},
+            },
+        },
+    }
+
+
+def whole_column(ranges: list[tuple[int, ...]], rows: int) -> bool:
+    """One range (as `grid_key` gives it) over one column, to the grid's end."""
+    return len(ranges) == 1 and ranges[0][1] == rows and ranges[0][3] == ranges[0][2] + 1
+
+
+def record_request(sheet_id: int, record_id: Any, record: Mapping[str, Any]) -> dict[str, Any]:
+    """The request that leaves setup's record as `record` (none: deleted)."""
+    lookup = {"developerMetadataLookup": {"metadataId": record_id}}
+    if not record:
+        return {"deleteDeveloperMetadata": {"dataFilter": lookup}}
+    value = json.dumps(record, sort_keys=True)
+    if record_id is None:
+        return {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataKey": RECORD_KEY,
+                    "metadataValue": value,
+                    "visibility": "DOCUMENT",
+                    "location": {"sheetId": sheet_id},
+                }
+            }
+        }
+    return {
+        "updateDeveloperMetadata": {
+            "dataFilters": [lookup],
+            "developerMetadata": {"metadataValue": value},
+            "fields": "metadataValue",
+        }
+    }

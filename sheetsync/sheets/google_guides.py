@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sheetsync.core.guides import (
+    Colour,
     GuideOutcome,
     SheetGuide,
     changes,
@@ -27,24 +28,27 @@ from sheetsync.errors import SheetLayoutError
 from sheetsync.sheets.a1 import quote_title
 from sheetsync.sheets.google import GoogleSheet
 from sheetsync.sheets.google_guide_shapes import (
-    RECORD_KEY,
     TAG,
     Found,
     Item,
+    colour_format,
     column_range,
     format_key,
+    grid_key,
     protect_key,
-    rgb,
+    record_request,
     rule_key,
     user_format,
     validation,
+    whole_column,
 )
 from sheetsync.sheets.port import GuidePlanner
 
 FIELDS = (
     "sheets(properties(sheetId,title,gridProperties(rowCount,columnCount,frozenRowCount)),"
     "conditionalFormats,protectedRanges(protectedRangeId,range,description,warningOnly),"
-    "basicFilter(range),developerMetadata(metadataId,metadataKey,metadataValue),"
+    "basicFilter(range,criteria,filterSpecs,sortSpecs),tables(tableId,range),"
+    "developerMetadata(metadataId,metadataKey,metadataValue),"
     "data(startRow,rowData(values(formattedValue,userEnteredFormat,dataValidation))))"
 )
 
@@ -149,34 +153,36 @@ class _Work:
             self._rules[rule.ident] = (col, body)
 
     def _colours(self) -> None:
+        """Ours: the marker AND the range setup gives the rule (a marked copy elsewhere is
+        the staff's); without an exact match, a marked rule over one whole column."""
+        rows, guide = self.f.row_count, self.guide
+        colours = guide.colours if guide else ()
+        top = guide.header_row if guide else 0
+        ranges = {
+            c.ident: [grid_key(column_range(self.f.sheet_id, c.column, top), rows)] for c in colours
+        }
+        marked = []
         for index, entry in enumerate(self.f.formats):
             condition = entry.get("booleanRule", {}).get("condition", {})
             values = condition.get("values", [{}])
             ident = marker_of(str(values[0].get("userEnteredValue", ""))) if values else None
             if ident:
-                self.found[ident] = format_key(entry, self.f.row_count)
-                self._formats[ident] = index
-        if self.remove or self.guide is None:
+                marked.append((index, ident, [grid_key(r, rows) for r in entry.get("ranges", [])]))
+        for exact in (True, False):
+            for index, ident, where in marked:
+                if ident in self._formats or index in self._formats.values():
+                    continue
+                if where == ranges.get(ident) if exact else whole_column(where, rows):
+                    self.found[ident] = format_key(self.f.formats[index], rows)
+                    self._formats[ident] = index
+        if self.remove:
             return
-        for colour in self.guide.colours:
+        for colour in colours:
             self.wanted[colour.ident] = format_key(self._format(colour), self.f.row_count)
 
-    def _format(self, colour: Any) -> dict[str, Any]:
+    def _format(self, colour: Colour) -> dict[str, Any]:
         assert self.guide is not None
-        rng = column_range(self.f.sheet_id, colour.column, self.guide.header_row)
-        return {
-            "ranges": [rng],
-            "booleanRule": {
-                "condition": {
-                    "type": "CUSTOM_FORMULA",
-                    "values": [{"userEnteredValue": "=" + colour.formula}],
-                },
-                "format": {
-                    "backgroundColor": rgb(colour.fill),
-                    "textFormat": {"foregroundColor": rgb(colour.text)},
-                },
-            },
-        }
+        return colour_format(self.f.sheet_id, colour, self.guide.header_row)
 
     def _guard(self) -> None:
         for entry in self.f.protected:
@@ -204,22 +210,40 @@ class _Work:
         return {"range": rng, "description": TAG + guide.guard_text, "warningOnly": True}
 
     def _structure(self) -> None:
+        """Frozen rows and the filter are installed only when absent and are the staff's
+        afterwards: `--remove` takes them out only as setup left them."""
         guide, f, record = self.guide, self.f, self.f.record
-        if "frozen_before" in record:
-            self.found["freeze"] = f.frozen
-        if "filter" in record:
-            self.found["filter"] = f.filter is not None
         if "headers" in record:
             self.found["header-style"] = self._header_format_key()
         if self.remove or guide is None:
+            self._structure_removed()
             return
-        if "frozen_before" in record or f.frozen < guide.header_row:
-            self.wanted["freeze"] = guide.header_row if f.frozen < guide.header_row else f.frozen
-        if "filter" in record or f.filter is None:
+        if f.frozen == 0:
+            self.wanted["freeze"] = guide.header_row
+        elif f.frozen < guide.header_row and "frozen" not in record:
+            self.notes.append("the worksheet freezes fewer rows than the header: left as it is")
+        if f.filter is None and f.tables:
+            self.notes.append("filter: none added, the sheet has a table; its own filter serves")
+        elif f.filter is None:
             self.wanted["filter"] = True
         client = self._client_format()
         if "headers" in record or self._header_format_key() != client:
             self.wanted["header-style"] = client
+
+    def _structure_removed(self) -> None:
+        f, record = self.f, self.f.record
+        if "frozen_before" in record and f.frozen != int(record.get("frozen_before", 0)):
+            if f.frozen == int(record.get("frozen", f.frozen)):
+                self.found["freeze"] = f.frozen
+            else:
+                self.notes.append("the frozen rows: changed since setup, so they are the "
+                                  "staff's now: left as they are")  # fmt: skip
+        if "filter" in record and f.filter is not None:
+            if any(f.filter.get(k) for k in ("criteria", "filterSpecs", "sortSpecs")):
+                self.notes.append("the filter: criteria or a sort set since setup, so it is "
+                                  "the staff's now: left as it is")  # fmt: skip
+            else:
+                self.found["filter"] = True
 
     def _client_format(self) -> str:
         guide = self.guide
@@ -303,11 +327,11 @@ class _Work:
         out: list[dict[str, Any]] = []
         if "freeze" in todo:
             if todo["freeze"] == "remove":
-                frozen = int(record.pop("frozen_before", 0))
+                frozen = int(record.get("frozen_before", 0))
             else:
                 assert guide is not None
                 record.setdefault("frozen_before", f.frozen)
-                frozen = guide.header_row
+                frozen = record["frozen"] = guide.header_row
             out.append(
                 {
                     "updateSheetProperties": {
@@ -321,9 +345,7 @@ class _Work:
             )
         if "filter" in todo:
             if todo["filter"] == "remove":
-                record.pop("filter", None)
-                if f.filter is not None:
-                    out.append({"clearBasicFilter": {"sheetId": f.sheet_id}})
+                out.append({"clearBasicFilter": {"sheetId": f.sheet_id}})
             else:
                 assert guide is not None
                 record["filter"] = True
@@ -336,8 +358,10 @@ class _Work:
                 out.append({"setBasicFilter": {"filter": {"range": rng}}})
         if "header-style" in todo:
             out += self._header_requests(todo["header-style"], record)
+        if self.remove:
+            record = {}  # what setup left of the filter or frozen rows is the staff's now
         if record != f.record:
-            out.append(self._record_request(record))
+            out.append(record_request(self.f.sheet_id, self.f.record_id, record))
         return out
 
     def _header_requests(self, action: str, record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -375,29 +399,3 @@ class _Work:
                 }
             )
         return out
-
-    def _record_request(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        f = self.f
-        if not record:
-            lookup = {"developerMetadataLookup": {"metadataId": f.record_id}}
-            return {"deleteDeveloperMetadata": {"dataFilter": lookup}}
-        value = json.dumps(record, sort_keys=True)
-        if f.record_id is None:
-            return {
-                "createDeveloperMetadata": {
-                    "developerMetadata": {
-                        "metadataKey": RECORD_KEY,
-                        "metadataValue": value,
-                        "visibility": "DOCUMENT",
-                        "location": {"sheetId": f.sheet_id},
-                    }
-                }
-            }
-        lookup = {"developerMetadataLookup": {"metadataId": f.record_id}}
-        return {
-            "updateDeveloperMetadata": {
-                "dataFilters": [lookup],
-                "developerMetadata": {"metadataValue": value},
-                "fields": "metadataValue",
-            }
-        }

@@ -67,9 +67,11 @@ def _version(info: os.stat_result, data: bytes) -> Version:
     )
 
 
-def refusal(path: Path) -> str | None:
-    """Why the file at `path` must not be replaced now, in one line; None if it may be."""
-    locked = lock_holder(path)
+def refusal(path: Path, then: str | None = None) -> str | None:
+    """Why the file at `path` must not be replaced now, in one line; None if it may be.
+    `then`: what to do once it may be (a command to run again), instead of the sync's
+    "the next sync retries"."""
+    locked = lock_holder(path, then)
     if locked:
         return locked
     try:
@@ -79,7 +81,8 @@ def refusal(path: Path) -> str | None:
     if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         return (
             f"{path.name} is read-only (mode {stat.S_IMODE(info.st_mode):04o}): nothing written; "
-            f"make it writable (chmod u+w {path}) for sheetsync to fill in its status columns"
+            f"make it writable (chmod u+w {path}) "
+            + (f"and {then}" if then else "for sheetsync to fill in its status columns")
         )
     if not os.access(path, os.W_OK):
         return (
@@ -108,7 +111,7 @@ def _foreign(path: Path, info: os.stat_result) -> str:
     )
 
 
-def lock_holder(path: Path) -> str | None:
+def lock_holder(path: Path, then: str | None = None) -> str | None:
     """A sentence naming who has the workbook open, from Excel's or LibreOffice's lock
     file beside it; None without one."""
     folder, name = path.parent, path.name
@@ -116,20 +119,22 @@ def lock_holder(path: Path) -> str | None:
     excel = [folder / f"~${name}", folder / f"~${name[2:]}"]  # Word-style short form too
     if libre.is_file():
         who, since = _libreoffice_owner(libre)
-        return _opened("LibreOffice", name, who, since, libre)
+        return _opened("LibreOffice", name, who, since, libre, then)
     for lock in excel:
         if lock.is_file():
-            return _opened("Excel", name, _excel_owner(lock), None, lock)
+            return _opened("Excel", name, _excel_owner(lock), None, lock, then)
     return None
 
 
-def _opened(app: str, name: str, who: str | None, since: str | None, lock: Path) -> str:
+def _opened(
+    app: str, name: str, who: str | None, since: str | None, lock: Path, then: str | None
+) -> str:
     person = f" by {who}" if who else ""
     when = f" since {since}" if since else ""
+    retry = f"; {then} once it is closed" if then else ", the next sync retries once it is closed"
     return (
-        f"{name} is open in {app}{person}{when} (lock file {lock.name}): nothing written, "
-        "the next sync retries once it is closed; if nobody has it open, delete the lock file "
-        f"{lock}"
+        f"{name} is open in {app}{person}{when} (lock file {lock.name}): nothing written{retry}; "
+        f"if nobody has it open, delete the lock file {lock}"
     )
 
 
@@ -168,7 +173,9 @@ def _printable(text: str | None) -> str | None:
     return "".join(c for c in text if c.isprintable())[:80] or None
 
 
-def replace(path: Path, write: Callable[[BinaryIO], None], read: Version) -> str | None:
+def replace(
+    path: Path, write: Callable[[BinaryIO], None], read: Version, then: str | None = None
+) -> str | None:
     """Write what `write` writes over `path` if it is still the `read` version and ours to replace:
     beside it, fsynced, with its owner, group and mode, then renamed over it. Returns
     why it was not replaced (nothing written), or None once it is. A folder that
@@ -193,10 +200,13 @@ def replace(path: Path, write: Callable[[BinaryIO], None], read: Version) -> str
         except PermissionError:
             return _foreign(path, info)
         os.chmod(temp, stat.S_IMODE(info.st_mode))
-        why = refusal(path)
+        why = refusal(path, then)
         if why is None and current(path) != read:
             why = (
-                f"{path.name} changed on disk during the sync (saved by someone): nothing "
+                f"{path.name} changed on disk meanwhile (saved by someone): nothing written; "
+                f"{then} (it works from the saved file)"
+                if then
+                else f"{path.name} changed on disk during the sync (saved by someone): nothing "
                 "written, the next sync works from the saved file"
             )
         if why is not None:

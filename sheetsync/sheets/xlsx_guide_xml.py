@@ -1,17 +1,17 @@
-"""sheetsync's guides in a worksheet's XML outside `<sheetData>`: found and stripped as text.
+"""sheetsync's guides in a worksheet's XML outside `<sheetData>`, read as text.
 
-`strip` is the exact inverse of `add`: what `add` inserts sits in one place each (our
-`<dataValidation>`s last in `<dataValidations>`, our `<conditionalFormatting>`s after
-the staff's, a frozen `<pane>`, an `<autoFilter>`, our `<dxf>`s last in styles.xml),
-and a record of what it created or replaced (an `<ext>` in the worksheet's `<extLst>`,
-which Excel ignores) lets `strip` put back the very bytes that were there. Items are
-recognised by the marker `sheetsync`: a validation's `promptTitle`, a rule's formula.
+Items are recognised by the marker `sheetsync` (a validation's `promptTitle`, a colour
+rule's formula) and, for colour rules, by the range setup gives them: a marked copy
+elsewhere is the staff's. They are compared by content (`canonical`), so a workbook
+another tool re-saved, with attributes reordered and styles renumbered, still holds the
+same rules. `xlsx_guide_strip` takes them out, `xlsx_guide_add` puts them in.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from sheetsync.core.guides import (
@@ -88,14 +88,6 @@ class Parts:
     prefix: bytes = b""  # the worksheet's namespace prefix (`x:`), usually none
 
 
-@dataclass(frozen=True)
-class Found:
-    """sheetsync's own items in the parts: identity → the element as it is."""
-
-    items: dict[str, bytes]
-    notes: tuple[str, ...] = ()
-
-
 # -- reading ------------------------------------------------------------------------------
 
 
@@ -159,14 +151,120 @@ def is_own_validation(element: Element) -> bool:
     return attributes(element.raw).get("promptTitle") == MARKER
 
 
-def _own_formatting(element: Element) -> str | None:
-    if element.name != "conditionalFormatting":
-        return None
-    formula = re.search(rb"<(?:\w+:)?formula>(.*?)</(?:\w+:)?formula>", element.raw, re.S)
-    return marker_of(html.unescape(formula.group(1).decode())) if formula else None
+def x14_sqrefs(tail: bytes) -> list[str]:
+    """The ranges of the validations Excel keeps in the worksheet's `extLst`
+    (`x14:dataValidation`, e.g. a list from another sheet): always the staff's."""
+    block = next((e for e in elements(tail) if e.name == "extLst"), None)
+    if block is None:
+        return []
+    found = re.findall(
+        rb"<(?:\w+:)?dataValidation\b.*?<(?:\w+:)?sqref>([^<]*)</(?:\w+:)?sqref>", block.raw, re.S
+    )
+    return [html.unescape(f.decode()) for f in found]
 
 
-def _record(tail: bytes) -> dict[str, str] | None:
+# Attribute values the schema gives by default: a tool may write them or leave them out.
+_DEFAULTS = {
+    "allowBlank": "0",
+    "showDropDown": "0",
+    "showInputMessage": "0",
+    "showErrorMessage": "0",
+    "errorStyle": "stop",
+    "imeMode": "noControl",
+    "stopIfTrue": "0",
+}
+_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?([\w.-]+)(" + IN_TAG + rb")(/?)>")
+
+
+def canonical(xml: bytes, ignore: frozenset[str] = frozenset()) -> bytes:
+    """`xml` compared by content: namespace prefixes, attribute order, default values,
+    entity spelling and whitespace between elements make no difference."""
+    out: list[bytes] = []
+    at = 0
+    for tag in _TAG.finditer(xml):
+        text = xml[at : tag.start()].strip()
+        if text:
+            out.append(b"'" + html.unescape(text.decode()).encode())
+        at = tag.end()
+        closing, name, rest, empty = tag.groups()
+        if closing:
+            out.append(b"</" + name + b">")
+            continue
+        attrs = {}
+        for m in _ATTR.finditer(rest):
+            key = m.group(1).decode()
+            value = html.unescape((m.group(2) or m.group(3) or b"").decode())
+            value = {"true": "1", "false": "0"}.get(value, value)
+            if key in ignore or key.startswith("xmlns") or _DEFAULTS.get(key) == value:
+                continue
+            attrs[key] = value
+        shown = "".join(f" {k}={v!r}" for k, v in sorted(attrs.items()))
+        out.append(b"<" + name + shown.encode() + b">")
+        if empty:
+            out.append(b"</" + name + b">")
+    return b"".join(out)
+
+
+@dataclass(frozen=True)
+class CfRule:
+    """One `<cfRule>` of a top-level `<conditionalFormatting>` (offsets in the tail)."""
+
+    block: Element
+    start: int
+    end: int
+    raw: bytes
+    sqref: str
+    ident: str | None  # the identity its formula carries, or None
+
+
+def cf_rules(tail: bytes) -> list[CfRule]:
+    """Every rule of the worksheet's conditional formats (not those kept in `extLst`)."""
+    out = []
+    for block in elements(tail):
+        if block.name != "conditionalFormatting" or block.raw.endswith(b"/>"):
+            continue
+        sqref = " ".join(attributes(block.raw).get("sqref", "").split())
+        first, last = content_span(block)
+        for rule in elements(block.raw, first, last):
+            if rule.name != "cfRule":
+                continue
+            formula = re.search(rb"<(?:\w+:)?formula>(.*?)</(?:\w+:)?formula>", rule.raw, re.S)
+            ident = marker_of(html.unescape(formula.group(1).decode())) if formula else None
+            start = block.start + rule.start
+            out.append(CfRule(block, start, start + len(rule.raw), rule.raw, sqref, ident))
+    return out
+
+
+_WHOLE_COLUMN = re.compile(r"\$?([A-Z]{1,3})\$?\d+:\$?\1\$?" + str(LAST_ROW))
+
+
+def column_span(column: int, first_row: int) -> str:
+    letter = column_letter(column)
+    return f"{letter}{first_row}:{letter}{LAST_ROW}"
+
+
+def own_rules(tail: bytes, guide: SheetGuide | None) -> dict[str, CfRule]:
+    """sheetsync's colour rules by identity: the marker AND the range setup gives it (a
+    copy of one elsewhere, e.g. Excel's "Duplicate rule", is the staff's). Without an
+    exact match, a marked rule over a whole column (a layout since changed) is ours."""
+    wanted = (
+        {c.ident: column_span(c.column, guide.first_data_row) for c in guide.colours}
+        if guide
+        else {}
+    )
+    marked = [r for r in cf_rules(tail) if r.ident]
+    out: dict[str, CfRule] = {}
+    for rule in marked:
+        if rule.ident and rule.ident not in out and wanted.get(rule.ident) == rule.sqref:
+            out[rule.ident] = rule
+    for rule in marked:
+        if rule.ident and rule.ident not in out and _WHOLE_COLUMN.fullmatch(rule.sqref):
+            out[rule.ident] = rule
+    return out
+
+
+def record(tail: bytes) -> dict[str, str] | None:
+    """What setup created or replaced, as its record in the worksheet says."""
     found = re.search(
         rb"<(?:\w+:)?ext\b[^>]*uri=\"" + RECORD_URI.encode() + rb"\".*?</(?:\w+:)?ext>", tail, re.S
     )
@@ -176,26 +274,28 @@ def _record(tail: bytes) -> dict[str, str] | None:
     return attributes(inner.group(0)) if inner else {}
 
 
-def find(parts: Parts, guide: SheetGuide | None) -> Found:
-    """sheetsync's own items, by identity (validations by the column they sit on)."""
+def recorded_dxfs(entry: Mapping[str, str] | None) -> set[int]:
+    """The colour styles (`<dxf>` indices) a record says setup appended."""
+    return {int(i) for i in (entry or {}).get("dxfIds", "").split() if i.isdigit()}
+
+
+_IGNORED = frozenset({"priority", "dxfId"})  # renumbered by any tool that re-saves
+
+
+def find(parts: Parts, guide: SheetGuide | None) -> dict[str, bytes]:
+    """sheetsync's own rules by identity (validations by the column they sit on), each
+    by its content: equal after a re-save by another tool."""
     items: dict[str, bytes] = {}
     for element in validations(parts.tail):
         if is_own_validation(element):
-            items[_validation_ident(element, guide)] = element.raw
-    for element in elements(parts.tail):
-        ident = _own_formatting(element)
-        if ident:
-            dxf = _dxf_of(element.raw, parts.styles)
-            items[ident] = element.raw + b"|" + dxf
-    record = _record(parts.tail)
-    if record is not None:
-        if "pane" in record:
-            pane = re.search(rb"<(?:\w+:)?pane\b" + IN_TAG + rb"/>", parts.head)
-            items["freeze"] = pane.group(0) if pane else b""
-        if "filter" in record:
-            flt = next((e for e in elements(parts.tail) if e.name == "autoFilter"), None)
-            items["filter"] = flt.raw if flt else b""
-    return Found(items)
+            items[_validation_ident(element, guide)] = canonical(element.raw)
+    dxfs = dxf_list(parts.styles)
+    for ident, rule in own_rules(parts.tail, guide).items():
+        index = int(attributes(rule.raw).get("dxfId", "-1") or -1)
+        dxf = dxfs[index] if 0 <= index < len(dxfs) else b""
+        content = (rule.sqref.encode(), canonical(rule.raw, _IGNORED), canonical(dxf))
+        items[ident] = b"|".join(content)
+    return items
 
 
 def _validation_ident(element: Element, guide: SheetGuide | None) -> str:
@@ -211,13 +311,6 @@ def _validation_ident(element: Element, guide: SheetGuide | None) -> str:
     return f"values@{column_letter(col) if col >= 0 else '?'}"
 
 
-def _dxf_of(formatting: bytes, styles: bytes) -> bytes:
-    found = re.search(rb'dxfId="(\d+)"', formatting)
-    dxfs = dxf_list(styles)
-    index = int(found.group(1)) if found else -1
-    return dxfs[index] if 0 <= index < len(dxfs) else b""
-
-
 def dxf_list(styles: bytes) -> list[bytes]:
     block = next((e for e in elements(styles, *root_inner(styles)) if e.name == "dxfs"), None)
     if block is None or block.raw.endswith(b"/>"):
@@ -226,86 +319,34 @@ def dxf_list(styles: bytes) -> list[bytes]:
     return [e.raw for e in elements(block.raw, first, last)]
 
 
+DXF_REF = re.compile(rb"""(?i:dxfid)\s*=\s*["'](\d+)["']""")
+
+
+def dxf_refs(xml: bytes) -> set[int]:
+    """The colour styles `xml` refers to: a rule's `dxfId`, a table's `headerRowDxfId`…"""
+    return {int(i) for i in DXF_REF.findall(xml)}
+
+
 def root_inner(xml: bytes) -> tuple[int, int]:
     root = re.search(rb"<(?:\w+:)?(?:styleSheet|worksheet)\b" + IN_TAG + rb">", xml)
     assert root is not None
     return root.end(), xml.rfind(b"</")
 
 
-# -- stripping ----------------------------------------------------------------------------
+PANE = rb"<(?:\w+:)?pane\b" + IN_TAG + rb"/>"
 
 
-def strip(parts: Parts) -> Parts:
-    """`parts` without sheetsync's items: the very bytes `add` started from."""
-    record = _record(parts.tail)
-    tail, styles, head = parts.tail, parts.styles, parts.head
-    own = [e for e in validations(tail) if is_own_validation(e)]
-    for element in reversed(own):
-        tail = tail[: element.start] + tail[element.end :]
-    if own:
-        tail = _recount_validations(tail)
-    for element in reversed(elements(tail)):
-        if _own_formatting(element):
-            tail = tail[: element.start] + tail[element.end :]
-    if record is not None:
-        tail = _strip_record(tail, record.get("extLst") == "created")
-        if "filter" in record:
-            flt = next((e for e in elements(tail) if e.name == "autoFilter"), None)
-            if flt is not None:
-                tail = tail[: flt.start] + tail[flt.end :]
-        if "pane" in record:
-            head = _strip_pane(head, record["pane"])
-        if "dxfs" in record:
-            styles = _strip_dxfs(styles, int(record["dxfs"]), record.get("dxfsTag", ""))
-    return Parts(head, tail, styles, parts.prefix)
+def frozen_pane(header_row: int) -> dict[str, str]:
+    """The attributes of the pane setup freezes the header row with."""
+    return {
+        "ySplit": str(header_row),
+        "topLeftCell": f"A{header_row + 1}",
+        "activePane": "bottomLeft",
+        "state": "frozen",
+    }
 
 
-def _recount_validations(tail: bytes) -> bytes:
-    block = next((e for e in elements(tail) if e.name == "dataValidations"), None)
-    if block is None:
-        return tail
-    count = len(validations(tail))
-    if count == 0:
-        return tail[: block.start] + tail[block.end :]
-    start = re.sub(rb'\bcount="\d+"', b'count="%d"' % count, block.raw, count=1)
-    return tail[: block.start] + start + tail[block.end :]
-
-
-def _strip_record(tail: bytes, created: bool) -> bytes:
-    pattern = rb"<(?:\w+:)?ext\b[^>]*uri=\"" + RECORD_URI.encode() + rb"\".*?</(?:\w+:)?ext>"
-    if created:
-        pattern = rb"<(?:\w+:)?extLst>" + pattern + rb"</(?:\w+:)?extLst>"
-    return re.sub(pattern, b"", tail, count=1, flags=re.S)
-
-
-def _strip_pane(head: bytes, how: str) -> bytes:
-    pane = rb"<(?:\w+:)?pane\b" + IN_TAG + rb"/>"
-    if how == "views":
-        return re.sub(
-            rb"<(?:\w+:)?sheetViews><(?:\w+:)?sheetView\b[^>]*>"
-            + pane
-            + rb"</(?:\w+:)?sheetView></(?:\w+:)?sheetViews>",
-            b"",
-            head,
-            count=1,
-        )
-    if how.startswith("<"):  # a self-closed sheetView, opened for the pane
-        view = rb"<(?:\w+:)?sheetView\b[^>]*>" + pane + rb"</(?:\w+:)?sheetView>"
-        return re.sub(view, lambda _: how.encode(), head, count=1)
-    return re.sub(pane, b"", head, count=1)
-
-
-def _strip_dxfs(styles: bytes, kept: int, tag: str) -> bytes:
-    block = next((e for e in elements(styles, *root_inner(styles)) if e.name == "dxfs"), None)
-    if block is None:
-        return styles
-    if kept == 0 and tag in ("", "absent"):
-        return styles[: block.start] + styles[block.end :]
-    if kept == 0:
-        return styles[: block.start] + tag.encode() + styles[block.end :]
-    first, last = content_span(block)
-    entries = elements(block.raw, first, last)
-    cut = entries[kept].start if kept < len(entries) else last
-    opened = re.sub(rb'\bcount="\d+"', b'count="%d"' % kept, block.raw[:first], count=1)
-    rebuilt = opened + block.raw[first:cut] + block.raw[last:]
-    return styles[: block.start] + rebuilt + styles[block.end :]
+def has_table(tail: bytes) -> bool:
+    """Whether an Excel table sits on the worksheet (it brings its own filter)."""
+    parts = next((e for e in elements(tail) if e.name == "tableParts"), None)
+    return parts is not None and b"tablePart" in parts.raw[len(b"<tableParts") :]

@@ -48,6 +48,27 @@ def test_setup_exits_and_prints_as_documented(tmp_path: Path) -> None:
     assert code == 2 and "No such option" in out
 
 
+def test_a_refused_setup_says_to_run_setup_again_not_to_wait_for_a_sync(tmp_path: Path) -> None:
+    good = folder(tmp_path, "good", GOOD)  # type: ignore[arg-type]
+    book = good / "ugyfelek.xlsx"
+    assert sheetsync("sync", cwd=good)[0] == 0
+    synced = book.read_bytes()
+    lock = good / "~$ugyfelek.xlsx"
+    lock.write_bytes(b"\x08Kiss Anna" + b" " * 40)
+    code, out = sheetsync("setup", cwd=good)
+    assert code == 1 and "run `sheetsync setup` again once it is closed" in out
+    assert "next sync" not in out
+    lock.unlink()
+    book.chmod(0o444)
+    try:
+        code, out = sheetsync("setup", cwd=good)
+    finally:
+        book.chmod(0o644)
+    assert code == 1 and "make it writable" in out and "run `sheetsync setup` again" in out
+    assert "status columns" not in out
+    assert book.read_bytes() == synced
+
+
 def _bytes(folder: Path, data: bytes) -> Path:
     path = folder / "synced.xlsx"
     path.write_bytes(data)
