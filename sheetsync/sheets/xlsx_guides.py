@@ -32,7 +32,10 @@ _IN_TAG = rb"""(?:[^>"'/]++|/(?!>)|"[^"]*+"|'[^']*+')*+"""
 _OPENED = re.compile(rb"<(\w+:)?sheetData\b" + _IN_TAG + rb"(/?)>")
 _LABELS = {"guard": "the status columns' input message"}
 _RECORDED = re.compile(rb'<\w+:record\b[^>]*"' + RECORD_URI.encode() + rb'"[^>]*/>')
-_AGAIN = "run `sheetsync setup` again"
+
+
+def _again(remove: bool) -> str:
+    return f"run `sheetsync setup{' --remove' if remove else ''}` again"
 
 
 class WorkbookGuides:
@@ -88,7 +91,7 @@ class WorkbookGuides:
         if not diff or dry_run:
             return outcome
         path = workbook_file.target(self._sheet.path)
-        why = workbook_file.refusal(path, then=_AGAIN)
+        why = workbook_file.refusal(path, then=_again(remove))
         if why is not None:
             raise SheetAccessError(f"setup changed nothing: {why}")
         sheet = Spool()
@@ -101,7 +104,10 @@ class WorkbookGuides:
         if target.styles != styles:
             replaced[books.styles] = target.styles
         why = workbook_file.replace(
-            path, lambda out: rebuild(loaded.data, replaced, out), loaded.version, then=_AGAIN
+            path,
+            lambda out: rebuild(loaded.data, replaced, out),
+            loaded.version,
+            then=_again(remove),
         )
         if why is not None:
             raise SheetAccessError(f"setup changed nothing: {why}")

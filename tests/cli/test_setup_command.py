@@ -68,6 +68,13 @@ def test_a_refused_setup_says_to_run_setup_again_not_to_wait_for_a_sync(tmp_path
     assert "status columns" not in out
     assert book.read_bytes() == synced
 
+    assert sheetsync("setup", cwd=good)[0] == 0
+    set_up = book.read_bytes()
+    lock.write_bytes(b"\x08Kiss Anna" + b" " * 40)
+    code, out = sheetsync("setup", "--remove", cwd=good)
+    assert code == 1 and "run `sheetsync setup --remove` again once it is closed" in out
+    assert book.read_bytes() == set_up
+
 
 def _bytes(folder: Path, data: bytes) -> Path:
     path = folder / "synced.xlsx"
