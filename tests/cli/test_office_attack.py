@@ -1,0 +1,76 @@
+"""What an outside attack on office time, alerts and the pipeline found, through the
+installed script as a process: absurd thresholds, an older state store read by
+read-only commands, moments that do not exist."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.test_exit_codes import ENV, SCRIPT, folder, sheetsync
+from tests.support.worker_fixtures import HEADERS, client
+
+pytestmark = pytest.mark.slow  # processes started for real
+
+# A transfer paid and invoiced, not live: both office-time thresholds are in play.
+WAITING = client("Kovacs", payment_method="utalás", invoice_sent="2026.12.01", paid="2026.12.04")
+
+
+def json_report(where: Path, at: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    done = subprocess.run(
+        [str(SCRIPT), "sync", "--dry-run", "--format", "json", "--at", at],
+        capture_output=True,
+        text=True,
+        cwd=where,
+        env={**ENV, **(env or {})},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+HUGE = [
+    ("THRESHOLDS__INVOICE_OVERDUE_DAYS", "1e9", "thresholds.invoice_overdue_days"),
+    ("THRESHOLDS__INVOICE_OVERDUE_DAYS", "inf", "thresholds.invoice_overdue_days"),
+    ("THRESHOLDS__CARD_PENDING_DAYS", "1e300", "thresholds.card_pending_days"),
+    ("THRESHOLDS__BOOKING_OVERDUE_HOURS", "1e9", "thresholds.booking_overdue_hours"),
+    ("THRESHOLDS__REGISTRATION_GRACE_HOURS", "nan", "thresholds.registration_grace_hours"),
+    ("THRESHOLDS__CREDENTIAL_CHANGED_HOURS", "87601", "thresholds.credential_changed_hours"),
+]
+
+
+def test_a_huge_threshold_is_a_configuration_error_not_a_failing_pass(tmp_path: Path) -> None:
+    where = folder(tmp_path, "huge", [HEADERS, WAITING])
+    runs = [(["sync", "--dry-run"], {f"SHEETSYNC_{name}": value}) for name, value, _ in HUGE]
+    with ThreadPoolExecutor(len(runs)) as pool:
+        answers = list(pool.map(lambda run: sheetsync(*run[0], cwd=where, env=run[1]), runs))
+    for (name, value, setting), (code, out) in zip(HUGE, answers, strict=True):
+        assert code == 2, f"{name}={value}: exit {code}\n{out}"
+        assert setting in out and "OverflowError" not in out, out
+
+
+def test_the_longest_thresholds_allowed_run_a_pass(tmp_path: Path) -> None:
+    where = folder(
+        tmp_path,
+        "longest",
+        [HEADERS, WAITING, client("Far", payment_method="utalás", paid="9999-12-31")],
+    )
+    longest = {
+        "SHEETSYNC_THRESHOLDS__INVOICE_OVERDUE_DAYS": "3650",
+        "SHEETSYNC_THRESHOLDS__BOOKING_OVERDUE_HOURS": "87600",
+        "SHEETSYNC_THRESHOLDS__BOOKING_OVERDUE_UNIT": "calendar",
+        "SHEETSYNC_THRESHOLDS__REGISTRATION_GRACE_HOURS": "87600",
+    }
+    report = json_report(where, "2199-12-31 12:00", longest)
+    assert [row["client"] for row in report["rows"]] == ["Kovacs", "Far"]
+    found = {row["client"]: {f["code"] for f in row["findings"]} for row in report["rows"]}
+    # Ten calendar years after the payment: overdue. Ten years of office days lie more
+    # than ten calendar years ahead: never, in practice. A payment dated 9999: not yet.
+    assert "transfer-booking-overdue" in found["Kovacs"]
+    assert "invoice-overdue" not in found["Kovacs"]
+    assert "transfer-booking-overdue" not in found["Far"]
