@@ -5,13 +5,16 @@ read-only commands, moments that do not exist."""
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+import sqlite3
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sheetsync.state.schema import MIGRATIONS
 from tests.cli.test_exit_codes import ENV, SCRIPT, folder, sheetsync
 from tests.support.worker_fixtures import HEADERS, client
 
@@ -74,3 +77,38 @@ def test_the_longest_thresholds_allowed_run_a_pass(tmp_path: Path) -> None:
     assert "transfer-booking-overdue" in found["Kovacs"]
     assert "invoice-overdue" not in found["Kovacs"]
     assert "transfer-booking-overdue" not in found["Far"]
+
+
+def schema_one_store(path: Path, first_seen: str) -> None:
+    """A store as the first migration left it (before the pipeline's history): Alfa's
+    card unpaid since `first_seen`, and an ok run a minute ago."""
+    finished = datetime.now(UTC) - timedelta(minutes=1)
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0] + ";PRAGMA user_version = 1;")
+        db.execute("INSERT INTO client_rows VALUES ('alfa', 2, NULL)")
+        db.execute("INSERT INTO first_seen VALUES ('alfa', 'card-unpaid', ?)", (first_seen,))
+        db.execute(
+            "INSERT INTO runs (started_at, finished_at, outcome, rows) VALUES (?, ?, 'ok', 1)",
+            ((finished - timedelta(seconds=2)).isoformat(), finished.isoformat()),
+        )
+    db.close()
+
+
+def test_read_only_commands_read_an_older_store_and_change_nothing(tmp_path: Path) -> None:
+    # M2: `status` and a dry run read a schema-1 store through a migrated in-memory copy.
+    where = folder(tmp_path, "older", [HEADERS, client("Alfa", payment_method="bankkártya")])
+    schema_one_store(where / "state.sqlite", "2026-12-01T09:00:00+00:00")
+    before = {p.name: p.read_bytes() for p in where.iterdir()}
+
+    code, out = sheetsync("status", cwd=where)
+    assert code == 0, out
+    assert "no successful sync" not in out
+
+    report = json_report(where, "2026-12-07 09:00")
+    (alfa,) = report["rows"]
+    assert "card-payment-pending" in {f["code"] for f in alfa["findings"]}, "first seen Dec 1"
+
+    assert {p.name: p.read_bytes() for p in where.iterdir()} == before, "nothing written"
+    with sqlite3.connect(where / "state.sqlite") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    db.close()
