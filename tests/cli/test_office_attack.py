@@ -5,6 +5,7 @@ read-only commands, moments that do not exist."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -112,3 +113,17 @@ def test_read_only_commands_read_an_older_store_and_change_nothing(tmp_path: Pat
     with sqlite3.connect(where / "state.sqlite") as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == 1
     db.close()
+
+
+def test_report_preview_is_the_digest_serve_sends_pipeline_included(tmp_path: Path) -> None:
+    # M3: one digest builder for the worker and `sheetsync report`.
+    rows = [HEADERS, client("Alfa"), client("Beta", payment_method="bankkártya", paid="igen")]
+    where = folder(tmp_path, "preview", rows)
+    code, out = sheetsync("sync", cwd=where)
+    assert code == 0, out
+    for args in (["report", "--preview"], ["report"]):  # no webhook: `report` prints it
+        code, out = sheetsync(*args, cwd=where)
+        assert code == 0, out
+        assert "Hol tartanak az ügyfelek" in out, out  # the funnel
+        assert "Az elmúlt 7 nap" in out and re.search(r"új ügyfél: \*?2\b", out)  # the week
+        assert "Legrégebben várnak" in out  # who waits longest
