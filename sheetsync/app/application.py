@@ -127,7 +127,7 @@ class Application:
         def once() -> PassOutcome:
             moment = None
             if at is not None:
-                moment = at if at.tzinfo else at.replace(tzinfo=self._office_zone())
+                moment = at if at.tzinfo else at.replace(tzinfo=self.office_zone())
             run = self._worker(store, notify, progress=progress, read_only=dry_run, as_of=moment)
             return run.run_once(dry_run=dry_run)
 
@@ -288,7 +288,8 @@ class Application:
         view = pipeline_view(store.load(), store.stage_history(), calendar, now, sheet)
         return render_page(view, calendar, self.settings.locale)
 
-    def _office_zone(self) -> ZoneInfo:
+    def office_zone(self) -> ZoneInfo:
+        """The office's time zone: a naive `--at` is local time there."""
         return ZoneInfo(self.settings.office.timezone or self.settings.timezone)
 
     def _read_only_store(self) -> StateStore:

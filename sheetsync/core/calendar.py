@@ -40,6 +40,16 @@ def later(moment: datetime, span: timedelta) -> datetime:
         return NEVER
 
 
+def on_the_wall(naive: datetime, zone: tzinfo) -> tuple[datetime, bool]:
+    """`naive` read as a wall-clock time in `zone`: the moment, and whether the wall
+    showed it twice (the clocks went back over it; the first is taken). ValueError when
+    the wall never showed it (the clocks went forward over it)."""
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise ValueError(f"{naive:%Y-%m-%d %H:%M} does not exist in {zone}")
+    return first, first.utcoffset() != second.utcoffset()
+
+
 @dataclass(frozen=True)
 class OfficeCalendar:
     """Working hours (`opens`–`closes`, local) on working days in `zone`.

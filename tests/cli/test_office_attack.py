@@ -127,3 +127,25 @@ def test_report_preview_is_the_digest_serve_sends_pipeline_included(tmp_path: Pa
         assert "Hol tartanak az ügyfelek" in out, out  # the funnel
         assert "Az elmúlt 7 nap" in out and re.search(r"új ügyfél: \*?2\b", out)  # the week
         assert "Legrégebben várnak" in out  # who waits longest
+
+
+def test_at_refuses_a_moment_that_never_was_and_names_the_one_used_twice(
+    tmp_path: Path,
+) -> None:
+    where = folder(tmp_path, "clocks", [HEADERS, WAITING])
+    runs = [
+        ("2026-03-29 02:30", 2, "does not exist in Europe/Budapest: the clocks go forward"),
+        ("2026-10-25 02:30", 0, "occurs twice in Europe/Budapest (the clocks go back): the "
+         "first, 2026-10-25T02:30+02:00, is used"),
+        ("1999-12-31 23:00", 2, "only the years 2000-2199"),
+        ("2200-01-01T00:00:00+00:00", 2, "only the years 2000-2199"),
+    ]  # fmt: skip
+    with ThreadPoolExecutor(len(runs)) as pool:
+        answers = list(
+            pool.map(lambda run: sheetsync("sync", "--dry-run", "--at", run[0], cwd=where), runs)
+        )
+    for (at, expected, says), (code, out) in zip(runs, answers, strict=True):
+        assert code == expected, f"--at {at}: exit {code}\n{out}"
+        assert says in out, out
+    assert json_report(where, "2026-10-25 02:30")["as_of"] == "2026-10-25T02:30:00+02:00"
+    assert json_report(where, "2026-12-07T08:00:00Z")["as_of"] == "2026-12-07T09:00:00+01:00"
