@@ -5,7 +5,11 @@ honoured, a cap on attempts and on total time.
 The policy is data; `call_with_retry` runs one operation under it with an injected
 sleeper, monotonic clock and random source (`Pacer`), so tests never sleep. Each
 client says which of its failures are transient (`classify`) and how long the server
-asked to wait (`retry_after_seconds`).
+asked to wait (`retry_after_seconds`). Only a request that may safely arrive twice may be
+retried after it was sent: the Sheets requests (reads, and writes of fixed values to
+fixed cells) retry timeouts too; a Slack webhook post is not idempotent, so it retries
+only what provably never reached Slack or what Slack refused to take
+(`notify.slack`), and an unanswered post is not sent again.
 
 A server's wait has two ceilings: `retry_after_seconds` never reads more than
 `RETRY_AFTER_CEILING` (a day; a huge number or a far-off date would otherwise overflow

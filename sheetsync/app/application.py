@@ -27,13 +27,13 @@ from sheetsync.app.wiring import (
 )
 from sheetsync.clock import Clock, utc_now
 from sheetsync.core.guides import GuideOutcome
+from sheetsync.core.memory import advance
 from sheetsync.core.snapshot import diff, read_report, snapshot_of
 from sheetsync.domains.checker import Progress
 from sheetsync.domains.lookup import NameCheck, check_names
 from sheetsync.errors import ConfigError
 from sheetsync.notify.console import ConsoleNotifier
 from sheetsync.notify.port import Message, Notifier
-from sheetsync.notify.summary import summary
 from sheetsync.ops.health import RUNS_CONSULTED, Health, assess
 from sheetsync.ops.metrics import Metrics
 from sheetsync.ops.observe import InstrumentedPass
@@ -48,7 +48,7 @@ from sheetsync.run.serve import (
     serve_until_signalled,
     window_opened,
 )
-from sheetsync.run.worker import PassOutcome, Worker
+from sheetsync.run.worker import PassOutcome, Worker, report_message
 from sheetsync.settings import Settings, config_path, load_settings
 from sheetsync.state.memory import MemoryStateStore
 from sheetsync.state.port import StateStore
@@ -127,7 +127,7 @@ class Application:
         def once() -> PassOutcome:
             moment = None
             if at is not None:
-                moment = at if at.tzinfo else at.replace(tzinfo=self._office_zone())
+                moment = at if at.tzinfo else at.replace(tzinfo=self.office_zone())
             run = self._worker(store, notify, progress=progress, read_only=dry_run, as_of=moment)
             return run.run_once(dry_run=dry_run)
 
@@ -136,7 +136,8 @@ class Application:
     def preview_summary(self, *, changes_only: bool = False) -> Message:
         """The summary a pass would report now, from a fresh read (a dry run: nothing is
         written or saved): the full digest, or with `changes_only` what changed since
-        the last report sent."""
+        the last report sent. The digest is the one the worker sends, its pipeline
+        included (`run.worker.report_message`)."""
         store = self._read_only_store()
         state = store.load()
         outcome = self._worker(store, None, read_only=True).run_once(dry_run=True)
@@ -145,12 +146,14 @@ class Application:
             raise outcome.error
         current = snapshot_of(outcome.result)
         previous = read_report(state.last_report) if state.last_report else None
-        return summary(
+        return report_message(
+            store,
+            self.settings,
             current,
             diff(previous, current) if previous else None,
-            locale=self.settings.locale,
-            tz=self.settings.tz,
-            since=state.last_report_at,
+            state,
+            advance(state, outcome.result),  # what the pass would remember
+            now=outcome.result.finished_at,
             digest=not changes_only,
         )
 
@@ -285,7 +288,8 @@ class Application:
         view = pipeline_view(store.load(), store.stage_history(), calendar, now, sheet)
         return render_page(view, calendar, self.settings.locale)
 
-    def _office_zone(self) -> ZoneInfo:
+    def office_zone(self) -> ZoneInfo:
+        """The office's time zone: a naive `--at` is local time there."""
         return ZoneInfo(self.settings.office.timezone or self.settings.timezone)
 
     def _read_only_store(self) -> StateStore:

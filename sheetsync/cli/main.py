@@ -19,7 +19,7 @@ import json
 import sys
 import traceback
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -117,11 +117,32 @@ def _moment(_ctx: click.Context, _param: click.Parameter, text: str | None) -> d
     if text is None:
         return None
     try:
-        return datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise click.BadParameter(
             f"{text!r} is not a moment like '2026-12-07 09:00' (local time) or ISO 8601"
         ) from None
+    if not 2000 <= moment.year <= 2199:  # the state store holds no time outside them
+        raise click.BadParameter(f"{text!r}: only the years 2000-2199 can be evaluated")
+    return moment
+
+
+def _on_the_wall(at: datetime, zone: tzinfo) -> datetime:
+    """A naive `--at` as local time in the office's zone: refused where the clocks went
+    forward over it; where they went back over it, the first is taken, and said."""
+    from sheetsync.core.calendar import on_the_wall
+
+    try:
+        moment, twice = on_the_wall(at, zone)
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc}: the clocks go forward", param_hint="'--at'") from None
+    if twice:
+        click.echo(
+            f"note: {at:%Y-%m-%d %H:%M} occurs twice in {zone} (the clocks go back): the "
+            f"first, {moment.isoformat(timespec='minutes')}, is used",
+            err=True,
+        )
+    return moment
 
 
 @cli.command()
@@ -150,6 +171,8 @@ def sync(config: str | None, dry_run: bool, at: datetime | None, output: str) ->
     from sheetsync.cli.progress import progress_bar
 
     app = _app(config)
+    if at is not None and at.tzinfo is None:
+        at = _on_the_wall(at, app.office_zone())
     printed = io.StringIO()  # the summary, printed after the result
     with progress_bar("Checking domains", waiting="Syncing the sheet…") as progress:
         outcome = app.sync_once(
@@ -172,7 +195,7 @@ def _print(result: SyncResult, output: str, *, as_of: bool = False) -> None:
     if output == "json":
         from sheetsync.core.report import to_json
 
-        click.echo(json.dumps(to_json(result), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(to_json(result, as_of=as_of), ensure_ascii=False, indent=2))
     else:
         from sheetsync.cli.render import render_terminal, terminal
 

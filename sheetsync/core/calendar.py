@@ -20,6 +20,34 @@ from zoneinfo import ZoneInfo
 # A duration longer than this many calendar days is never reached (a calendar with no
 # working day at all, or an absurd threshold): the search stops rather than loops.
 MAX_SEARCH_DAYS = 3660
+NEVER = datetime.max.replace(tzinfo=UTC)  # a moment past any `now`
+
+
+_FIRST = datetime.min.replace(tzinfo=UTC)
+
+
+def later(moment: datetime, span: timedelta) -> datetime:
+    """`moment` + `span` (not negative) in UTC; NEVER where that lies past year 9999 (a
+    sheet date of 9999-12-31 plus a threshold) instead of an OverflowError failing every
+    pass, and from the first moment UTC knows for a local time before it (0001-01-01)."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = _FIRST if moment.year == datetime.min.year else NEVER
+    try:
+        return utc + span
+    except OverflowError:
+        return NEVER
+
+
+def on_the_wall(naive: datetime, zone: tzinfo) -> tuple[datetime, bool]:
+    """`naive` read as a wall-clock time in `zone`: the moment, and whether the wall
+    showed it twice (the clocks went back over it; the first is taken). ValueError when
+    the wall never showed it (the clocks went forward over it)."""
+    first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise ValueError(f"{naive:%Y-%m-%d %H:%M} does not exist in {zone}")
+    return first, first.utcoffset() != second.utcoffset()
 
 
 @dataclass(frozen=True)
@@ -78,21 +106,28 @@ class OfficeCalendar:
 
     def reached(self, start: datetime, duration: timedelta) -> datetime:
         """The first moment at which `duration` of office time has elapsed since `start`
-        (the inverse of `office_time`), in UTC. A zero duration is reached at `start`."""
+        (the inverse of `office_time`), in UTC. A zero duration is reached at `start`;
+        one not reached within `MAX_SEARCH_DAYS`, or only past year 9999, never (NEVER)."""
+        if duration <= timedelta(0):
+            return later(start, timedelta(0))
+        try:
+            return self._reached(start, duration)
+        except OverflowError:  # the search walked off the calendar (a date near 9999)
+            return NEVER
+
+    def _reached(self, start: datetime, duration: timedelta) -> datetime:
         left = duration
-        if left <= timedelta(0):
-            return start.astimezone(UTC)
         day = self._local_day(start)
         for _ in range(MAX_SEARCH_DAYS):
             if self.is_working_day(day):
                 opens, closes = self._hours(day)
                 begin = max(opens, start)
                 if begin < closes:
-                    if begin + left <= closes:
+                    if left <= closes - begin:  # not `begin + left`: that can overflow
                         return (begin + left).astimezone(UTC)
                     left -= closes - begin
             day += timedelta(days=1)
-        return datetime.max.replace(tzinfo=UTC)  # never, for any practical purpose
+        return NEVER
 
     def working_days_in(self, first: date, last: date) -> int:
         """How many working days lie in `first`…`last`, both included."""

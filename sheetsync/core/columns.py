@@ -57,28 +57,50 @@ _UNIT = (
 )
 
 
+# The longest threshold taken: ten years, "never" for any practical purpose. A longer one
+# would overflow the date arithmetic of every pass; it is refused as configuration.
+MAX_DAYS = 3650
+MAX_HOURS = 24 * MAX_DAYS
+
+
 class Thresholds(_Headers):
     """When a waiting step becomes a finding (see docs/contract.md). Each counts calendar
     time or office time (`*_unit`); the defaults follow rules.md: 3 working days, 8 office
-    hours, 1 working day, 48 calendar hours."""
+    hours, 1 working day, 48 calendar hours. Each is at most ten years (3650 days, 87600
+    hours): a longer one is refused as configuration."""
 
     invoice_overdue_days: float = Field(
-        3, gt=0, description="A transfer invoice still unpaid after this long is overdue."
+        3,
+        gt=0,
+        le=MAX_DAYS,
+        description="A transfer invoice still unpaid after this long is overdue.",
     )
     invoice_overdue_unit: Unit = Field("office", description=_UNIT)
     booking_overdue_hours: float = Field(
-        8, gt=0, description="Transfer paid, order still not live after this long: overdue."
+        8,
+        gt=0,
+        le=MAX_HOURS,
+        description="Transfer paid, order still not live after this long: overdue.",
     )
     booking_overdue_unit: Unit = Field("office", description=_UNIT)
     card_pending_days: float = Field(
-        1, gt=0, description="Card payment chosen and still unpaid after this long."
+        1,
+        gt=0,
+        le=MAX_DAYS,
+        description="Card payment chosen and still unpaid after this long.",
     )
     card_pending_unit: Unit = Field("office", description=_UNIT)
     registration_grace_hours: float = Field(
-        48, gt=0, description="'Sikeres' but the domain still shows free after this long."
+        48,
+        gt=0,
+        le=MAX_HOURS,
+        description="'Sikeres' but the domain still shows free after this long.",
     )
     registration_grace_unit: Unit = Field("calendar", description=_UNIT)
     # How long a detected credential change stays in the status cell (so it does not flap).
     credential_changed_hours: float = Field(
-        24, gt=0, description="How long a detected credential change stays in the status."
+        24,
+        gt=0,
+        le=MAX_HOURS,
+        description="How long a detected credential change stays in the status.",
     )

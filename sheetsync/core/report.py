@@ -10,8 +10,9 @@ from sheetsync.core.result import SyncResult
 from sheetsync.core.texts import Texts
 
 
-def to_json(result: SyncResult) -> dict[str, Any]:
-    """The machine-readable report (public contract: add fields, never rename)."""
+def to_json(result: SyncResult, *, as_of: bool = False) -> dict[str, Any]:
+    """The machine-readable report (public contract: add fields, never rename). `as_of`:
+    the pass evaluated another moment than now (`sync --dry-run --at`)."""
     texts, layout = result.texts, result.layout
     rows = []
     for e in result.evaluations:
@@ -68,6 +69,7 @@ def to_json(result: SyncResult) -> dict[str, Any]:
         "started_at": result.started_at.isoformat(),
         "finished_at": result.finished_at.isoformat(),
         "dry_run": result.dry_run,
+        "as_of": result.started_at.isoformat() if as_of else None,
         "rows": rows,
         "counts": {
             "rows": len(result.evaluations),

@@ -20,6 +20,7 @@ from sheetsync.core.keys import name_key
 from sheetsync.core.layout import Layout
 from sheetsync.core.model import ClientRow, Code, EmailType, Finding
 from sheetsync.core.names import normalize_domain
+from sheetsync.core.plan import Identity, identity_columns, row_identity
 from sheetsync.core.values import (
     CellValue,
     parse_application,
@@ -74,7 +75,9 @@ def parse_rows(
 ) -> list[ClientRow]:
     found = data_rows(rows, layout)
     col = layout.columns["client"]
-    keys = history_keys([text_of(c[col]) if col < len(c) else None for _, c in found])
+    clients = [text_of(c[col]) if col < len(c) else None for _, c in found]
+    id_columns = identity_columns(layout)
+    keys = history_keys(clients, lambda index: row_identity(found[index][1], id_columns))
     return [
         parse_row(n, cells, history_key, layout, tz, fingerprint)
         for (n, cells), history_key in zip(found, keys, strict=True)
@@ -158,15 +161,24 @@ def parse_row(
     )
 
 
-def history_keys(clients: Sequence[str | None]) -> list[str | None]:
-    """Key each named row by its normalized name; repeats get '#2', '#3' in sheet order."""
+def history_keys(
+    clients: Sequence[str | None], identity: Callable[[int], Identity]
+) -> list[str | None]:
+    """Key each named row by its normalized name. Rows sharing a name are told apart by
+    their e-mail and domain (`identity(index)`: the row's `row_identity`), not by their
+    order, so a sort keeps each one's history and alerts: `name#<digest of e-mail and
+    domain>` (the address itself is not kept), and `#2`, `#3` in sheet order only among
+    rows identical in all three."""
+    names = [None if client is None else name_key(client) for client in clients]
+    count = Counter(name for name in names if name is not None)
     seen: Counter[str] = Counter()
     keys: list[str | None] = []
-    for client in clients:
-        if client is None:
-            keys.append(None)
+    for index, name in enumerate(names):
+        if name is None or count[name] == 1:
+            keys.append(name)
             continue
-        base = name_key(client)
+        told_apart = "\0".join(identity(index)[1:]).encode()
+        base = f"{name}#{hashlib.blake2b(told_apart, digest_size=4).hexdigest()}"
         seen[base] += 1
         keys.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
     return keys

@@ -10,10 +10,10 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TypeGuard
 
-from sheetsync.core.calendar import OfficeCalendar
+from sheetsync.core.calendar import OfficeCalendar, later
 from sheetsync.core.columns import Thresholds, Unit
 from sheetsync.core.keys import loose_key, name_key
 from sheetsync.core.model import (
@@ -174,7 +174,7 @@ class _Row:
             span = timedelta(days=amount) if unit == "calendar" else amount * calendar.day_length
         if unit == "calendar":
             # In UTC: wall-clock arithmetic in a local zone would be an hour off across DST.
-            trips = moment.astimezone(UTC) + span + _TICK
+            trips = later(moment, span + _TICK)
         else:
             trips = calendar.reached(moment, span + _TICK)
         if self.ctx.now >= trips:

@@ -1,10 +1,16 @@
 """Posts the summary to a Slack incoming webhook (httpx).
 
-Retries 429, 5xx and network errors under the shared retry helper (`sheetsync.retry`:
-bounded in attempts and total time, honouring `Retry-After`). 404/410 mean the webhook
-was revoked or its channel archived: that is permanent, logged once, and later
-messages are not attempted. The webhook URL is a secret (it alone lets anyone post):
-it is never logged or put in an error.
+An incoming webhook has no idempotency key: every request Slack receives is posted.
+So a message is sent again only when it provably did not reach Slack or Slack said it
+did not take it: a connection that could not be made (refused, DNS, connect timeout)
+or a request not fully written, 408, 429 and 5xx — under the shared retry helper
+(`sheetsync.retry`: bounded in attempts and total time, honouring `Retry-After`). A
+request sent but never answered (a read timeout, the connection dropped before the
+status) may have been posted: it is not sent again, a warning says so, and the caller
+counts it as delivered — at most once for that case, never four copies. 404/410 mean
+the webhook was revoked or its channel archived: that is permanent, logged once, and
+later messages are not attempted. The webhook URL is a secret (it alone lets anyone
+post): it is never logged or put in an error.
 """
 
 from __future__ import annotations
@@ -31,6 +37,17 @@ from sheetsync.retry import (
 log = logging.getLogger(__name__)
 
 REVOKED = (404, 410)
+# Slack did not take the message: it said so (408 — it gave up waiting for the request —,
+# 429, 5xx) or the request never fully reached it (below).
+RETRIED_STATUSES = frozenset({408, 429})
+NOT_SENT = (
+    httpx.ConnectError,  # refused, unreachable, DNS
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.ProxyError,
+    httpx.WriteError,  # the request was cut while being written: Slack cannot act on it
+    httpx.WriteTimeout,
+)
 # A summary can wait for the next pass: fewer tries and less time than a sheet request.
 SLACK_POLICY = RetryPolicy(max_attempts=4, max_total=60.0)
 
@@ -67,6 +84,17 @@ class SlackWebhookNotifier:
             log.warning("Slack message not delivered: %s", exc)
             # Not chained: a transport error's text may quote the URL.
             raise NotifierError(f"Slack message not delivered: {exc.reason}") from None
+        except httpx.TransportError as exc:  # sent, not answered: `_transient` said so
+            self._maybe_delivered(exc)
+
+    def _maybe_delivered(self, exc: httpx.TransportError) -> None:
+        """The request went out and no status came back: Slack may have posted it, and
+        sending it again could post it twice. Counted as delivered, and said."""
+        if isinstance(exc, httpx.TimeoutException):
+            why = f"Slack did not answer within {self._answer_seconds:g} s"
+        else:
+            why = f"Slack closed the connection without an answer ({type(exc).__name__})"
+        log.warning("%s; the message may have arrived; not sent again, to avoid a duplicate", why)
 
     def _post(self, message: Message) -> None:
         """One attempt. A status worth retrying raises httpx.HTTPStatusError (its text
@@ -78,7 +106,7 @@ class SlackWebhookNotifier:
                 if 200 <= status < 300:
                     return  # delivered: the body is not needed
                 body = _answer_head(response, time.monotonic() + self._answer_seconds)
-        except (httpx.InvalidURL, ValueError):  # its text would quote the URL
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):  # would quote the URL
             log.error("the Slack webhook URL is not a valid URL; check the configuration")
             raise NotifierError("Slack webhook URL is not valid", permanent=True) from None
         if status in REVOKED:
@@ -91,7 +119,7 @@ class SlackWebhookNotifier:
                 body,
             )
             raise NotifierError(f"Slack webhook revoked (HTTP {status})", permanent=True)
-        if status != 429 and status < 500:
+        if status not in RETRIED_STATUSES and status < 500:
             log.error("Slack refused the message: HTTP %s (%s)", status, body)
             raise NotifierError(f"Slack refused the message (HTTP {status})", permanent=True)
         # A bodiless copy: the stream is closed, and only the status and headers matter.
@@ -104,17 +132,23 @@ ANSWER_HEAD_BYTES = 1024  # enough of a refusal's body to log its reason
 
 def _answer_head(response: httpx.Response, deadline: float) -> str:
     """The first bytes of a refusal's body, read within `deadline`: an endless or
-    trickling body costs neither memory nor time (httpx times each read, not the body)."""
+    trickling body costs neither memory nor time (httpx times each read, not the body).
+    A body that breaks off is read as far as it came: the status has decided already."""
     head = b""
-    for chunk in response.iter_bytes():
-        head += chunk
-        if len(head) >= ANSWER_HEAD_BYTES or time.monotonic() > deadline:
-            break
+    try:
+        for chunk in response.iter_bytes():
+            head += chunk
+            if len(head) >= ANSWER_HEAD_BYTES or time.monotonic() > deadline:
+                break
+    except httpx.TransportError:
+        pass
     return head[:ANSWER_HEAD_BYTES].decode("utf-8", "replace")[:100]
 
 
 def _transient(exc: Exception) -> Transient | None:
-    if isinstance(exc, httpx.TransportError):
+    """Worth sending again: only what Slack provably did not take. Any other transport
+    error came after the request was sent (`send` counts it as maybe delivered)."""
+    if isinstance(exc, NOT_SENT):
         return Transient(f"network error ({type(exc).__name__})")
     if isinstance(exc, httpx.HTTPStatusError):
         wait = retry_after_seconds(exc.response.headers.get("Retry-After"))

@@ -1,8 +1,10 @@
 """The pipeline report (pure): one self-contained HTML page with inline SVG charts.
 
 No script, no external stylesheet, font or image: it opens from a file with no
-network. Everything from the sheet (client names) is HTML-escaped; nothing secret is
-in what it is built from (stage entries, first-seen times, the last report's names).
+network. Everything from the sheet (client names, the sheet's name) is cleaned as for
+Slack (`notify.mrkdwn.clean`: no bidi control or zero-width character turns a name
+around or hides it) and HTML-escaped; nothing secret is in what it is built from
+(stage entries, first-seen times, the last report's names).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sheetsync.core.pipeline import (
 )
 from sheetsync.core.snapshot import read_report
 from sheetsync.core.texts import Texts
+from sheetsync.notify.mrkdwn import clean
 from sheetsync.notify.pipeline import office_wait
 
 WIDTH, BAR_HEIGHT, GAP = 640, 26, 8
@@ -77,7 +80,7 @@ class PipelineView:
 def render_page(view: PipelineView, calendar: OfficeCalendar, locale: str = "hu") -> str:
     words, texts = WORDS[locale], Texts(locale)
     hours = f"{calendar.opens:%H:%M}–{calendar.closes:%H:%M}"
-    title = words["title"].format(sheet=view.sheet)
+    title = words["title"].format(sheet=clean(view.sheet))
     made = words["made"].format(at=texts.moment(view.at.astimezone(calendar.zone)), hours=hours)
     parts = [
         "<!DOCTYPE html>",
@@ -229,7 +232,7 @@ def _waiting(
     if not waiting:
         return f"<p>{escape(words['none'])}</p>"
     rows = "".join(
-        f"<tr><td>{escape(name)}</td><td>{escape(texts.stage(w.stage))}</td>"
+        f"<tr><td>{escape(clean(name))}</td><td>{escape(texts.stage(w.stage))}</td>"
         f"<td>{escape(office_wait(w.office_time, calendar, texts.locale))}</td></tr>"
         for name, w in waiting
     )

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from sheetsync.clock import Clock
 from sheetsync.core.alerts import events_of, news
-from sheetsync.core.memory import WorkerState, advance, describe_error, failed, memory_of
+from sheetsync.core.memory import Failure, WorkerState, advance, describe_error, failed, memory_of
 from sheetsync.core.result import SyncResult
-from sheetsync.core.snapshot import ReportSnapshot, diff, read_report, snapshot_of
+from sheetsync.core.snapshot import Changes, ReportSnapshot, diff, read_report, snapshot_of
 from sheetsync.core.texts import Texts
 from sheetsync.domains.port import DomainChecker
 from sheetsync.errors import NotifierError, SheetsyncError
@@ -198,15 +198,16 @@ class Worker:
             if held != saved and not self._save_quietly(held):
                 return PassOutcome(result), saved
             return PassOutcome(result), held
-        message = summary(
+        message = report_message(
+            self.store,
+            self.settings,
             current,
             changes,
-            locale=self.settings.locale,
-            tz=self.settings.tz,
-            since=before.last_report_at,
+            before,
+            saved,
+            now=now,
             digest=digest,
             recovered=recovered,
-            pipeline=self._pipeline(current, saved, now) if digest else (),
         )
         if not self._deliver(message):
             return PassOutcome(result, None, message, False), saved
@@ -221,22 +222,6 @@ class Worker:
         if not self._save_quietly(reported):
             return PassOutcome(result, None, message, True), saved
         return PassOutcome(result, None, message, True), reported
-
-    def _pipeline(
-        self, current: ReportSnapshot, saved: WorkerState, now: datetime
-    ) -> list[Section]:
-        """The digest's funnel, week and longest waits; none when the history cannot be
-        read (the digest goes out without them rather than not at all)."""
-        try:
-            history = self.store.stage_history()
-        except Exception as exc:
-            log.error("pipeline history not read (%s)", describe_error(exc)[1])
-            return []
-        first_seen = {key: row.first_seen for key, row in saved.rows.items()}
-        calendar = self.settings.office_calendar(now)
-        return pipeline_sections(
-            current, first_seen, history, calendar, locale=self.settings.locale, now=now
-        )
 
     def _failed(self, state: WorkerState, error: Exception, started: datetime) -> PassOutcome:
         # What is kept, posted and shown of the error (the run record, `status`,
@@ -281,6 +266,54 @@ class Worker:
             log.error("state not saved: %s", describe_error(exc)[1])
             return False
         return True
+
+
+def report_message(
+    store: StateStore,
+    settings: Settings,
+    current: ReportSnapshot,
+    changes: Changes | None,
+    before: WorkerState,
+    saved: WorkerState,
+    *,
+    now: datetime,
+    digest: bool,
+    recovered: Failure | None = None,
+) -> Message:
+    """The change summary, or the digest with its pipeline: the one builder for the
+    worker's messages and `sheetsync report`. `before` is the state the pass loaded,
+    `saved` what it remembers after it (whose first-seen times the pipeline reads)."""
+    return summary(
+        current,
+        changes,
+        locale=settings.locale,
+        tz=settings.tz,
+        since=before.last_report_at,
+        digest=digest,
+        recovered=recovered,
+        pipeline=_pipeline(store, settings, current, saved, now) if digest else (),
+    )
+
+
+def _pipeline(
+    store: StateStore,
+    settings: Settings,
+    current: ReportSnapshot,
+    saved: WorkerState,
+    now: datetime,
+) -> list[Section]:
+    """The digest's funnel, week and longest waits; none when the history cannot be
+    read (the digest goes out without them rather than not at all)."""
+    try:
+        history = store.stage_history()
+    except Exception as exc:
+        log.error("pipeline history not read (%s)", describe_error(exc)[1])
+        return []
+    first_seen = {key: row.first_seen for key, row in saved.rows.items()}
+    calendar = settings.office_calendar(now)
+    return pipeline_sections(
+        current, first_seen, history, calendar, locale=settings.locale, now=now
+    )
 
 
 def digest_due(last: datetime | None, now: datetime, settings: Settings) -> bool:

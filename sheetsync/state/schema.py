@@ -4,7 +4,9 @@
 database SQLite calls damaged is set aside and rebuilt, with a warning; one without
 sheetsync's tables, or from a newer sheetsync, is refused; an older one is migrated.
 Any other SQLite error (locked, read-only, cannot open, I/O) is an error naming the
-path, never taken for damage. A read-only store (a dry run) is never changed.
+path, never taken for damage. A read-only store (a dry run, `status`) is never
+changed: an older one is read through a private in-memory copy, migrated there
+(`migrated_copy`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 
 from sheetsync.errors import StateError
@@ -60,9 +63,17 @@ _DAMAGED = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 Connect = Callable[[], sqlite3.Connection]
 
 
-def prepare(path: Path, connect: Connect, *, read_only: bool = False) -> bool:
-    """Make `path` a store at the current schema. True when it holds something to read;
-    False only for a read-only store that is empty, older or damaged (nothing is changed)."""
+class Prepared(Enum):
+    """What `prepare` found at the path."""
+
+    READY = "ready"  # a store at the current schema
+    NOTHING = "nothing"  # read-only: empty or damaged, read as holding no history
+    OLDER = "older"  # read-only: an older schema, to be read through `migrated_copy`
+
+
+def prepare(path: Path, connect: Connect, *, read_only: bool = False) -> Prepared:
+    """Make `path` a store at the current schema (READY). A read-only store is never
+    changed: NOTHING when it is empty or damaged, OLDER when its schema is older."""
     if examine(path, create=not read_only) is Found.EMPTY:
         log.warning(
             "state store %s is empty (0 bytes): %s; if it held history, restore it from a backup",
@@ -80,7 +91,7 @@ def prepare(path: Path, connect: Connect, *, read_only: bool = False) -> bool:
                 path,
                 why,
             )
-            return False
+            return Prepared.NOTHING
         _set_aside(path, why)
         examine(path)
     try:
@@ -118,7 +129,26 @@ def _set_aside(path: Path, why: str) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def _migrate(path: Path, connect: Connect, read_only: bool) -> bool:
+def migrated_copy(connect: Connect, uri: str) -> sqlite3.Connection:
+    """Copy the older store `connect` opens (read-only) into the in-memory database `uri`
+    (`file:…?mode=memory&cache=shared`) and migrate the copy there: a read-only command
+    reads what the store holds, and nothing is written anywhere. The connection returned
+    keeps the copy alive (an in-memory database ends with its last connection)."""
+    keeper = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        source = connect()
+        try:
+            source.backup(keeper)
+        finally:
+            source.close()
+        _upgrade(keeper, int(keeper.execute("PRAGMA user_version").fetchone()[0]))
+    except BaseException:
+        keeper.close()
+        raise
+    return keeper
+
+
+def _migrate(path: Path, connect: Connect, read_only: bool) -> Prepared:
     """Check the database is sheetsync's, and bring its schema up to date."""
     db = connect()
     try:
@@ -137,17 +167,24 @@ def _migrate(path: Path, connect: Connect, read_only: bool) -> bool:
                 f"({SCHEMA_VERSION}): upgrade sheetsync or point [state] path elsewhere"
             )
         if read_only:
-            return version == SCHEMA_VERSION  # an empty or older store holds nothing yet
-        for number in range(version, SCHEMA_VERSION):
-            # One transaction per step, inside the script: executescript would commit a
-            # transaction opened outside it.
-            script = f"BEGIN IMMEDIATE;{MIGRATIONS[number]};PRAGMA user_version = {number + 1};"
-            try:
-                db.executescript(script + "COMMIT;")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
-        return True
+            if version == SCHEMA_VERSION:
+                return Prepared.READY
+            return Prepared.OLDER if version > 0 else Prepared.NOTHING  # 0: no tables yet
+        _upgrade(db, version)
+        return Prepared.READY
     finally:
         db.close()
+
+
+def _upgrade(db: sqlite3.Connection, version: int) -> None:
+    """Run the migrations from `version` on."""
+    for number in range(version, SCHEMA_VERSION):
+        # One transaction per step, inside the script: executescript would commit a
+        # transaction opened outside it.
+        script = f"BEGIN IMMEDIATE;{MIGRATIONS[number]};PRAGMA user_version = {number + 1};"
+        try:
+            db.executescript(script + "COMMIT;")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise

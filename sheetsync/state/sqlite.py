@@ -13,8 +13,9 @@ a read-only mode, a lock held too long) is an error naming the path, never taken
 damage; a file that is not an SQLite database, or a database without sheetsync's
 tables, is refused and left alone; no file's mode is ever changed. A damaged entry
 (a bad time, status, report or failure) is dropped, logged once and counted
-(`on_damage`), never a reason to fail a pass. `read_only` (dry runs) opens an
-existing store without writing anything: no key, database, journal or lock file.
+(`on_damage`), never a reason to fail a pass. `read_only` (dry runs, `status`) opens
+an existing store without writing anything: no key, database, journal or lock file; a
+store of an older schema is read through a private in-memory copy migrated there.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from sheetsync.state import entries
 from sheetsync.state.entries import Damage
 from sheetsync.state.key import load_or_create_key, read_key
 from sheetsync.state.port import RunRecord
-from sheetsync.state.schema import ROW_TABLES, prepare
+from sheetsync.state.schema import ROW_TABLES, Prepared, migrated_copy, prepare
 from sheetsync.state.verdicts import SqliteVerdictCache
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,9 @@ class SqliteStateStore:
         self._key: bytes | None = None  # made once the store is known usable (`_secret`)
         self._checked = False
         self._unusable = False  # read-only and damaged: load as empty, never set aside
+        # Read-only and older: a migrated in-memory copy, alive while this connection is.
+        self._copy: sqlite3.Connection | None = None
+        self._copy_uri = f"file:sheetsync-{secrets.token_hex(8)}?mode=memory&cache=shared"
         # The state as the database holds it after our last load or save (read-only
         # mappings throughout), and the generation token it was stored under. A save
         # writes only what differs from it; a load returns it as long as the database
@@ -283,8 +287,6 @@ class SqliteStateStore:
             return []
         damage = Damage()
         with self.connect() as db:
-            if not _has_table(db, "stage_entries"):
-                return []  # a read-only store from before the history (schema 1)
             rows = db.execute("SELECT key, stage, entered_at FROM stage_entries").fetchall()
         found = [entries.stage_entry(row, damage) for row in rows]
         if damage:
@@ -313,10 +315,21 @@ class SqliteStateStore:
     def _check(self) -> None:
         if not self._checked:
             self._held = None  # a (re)built database holds nothing we remember
-            self._unusable = not prepare(self.path, self._connection, read_only=self.read_only)
+            if self._copy is not None:
+                self._copy.close()
+                self._copy = None
+            found = prepare(self.path, self._file, read_only=self.read_only)
+            if found is Prepared.OLDER:
+                self._copy = migrated_copy(self._file, self._copy_uri)
+            self._unusable = found is Prepared.NOTHING
             self._checked = True
 
     def _connection(self) -> sqlite3.Connection:
+        if self._copy is not None:
+            return sqlite3.connect(self._copy_uri, uri=True, isolation_level=None)
+        return self._file()
+
+    def _file(self) -> sqlite3.Connection:
         if self.read_only:  # no journal, no schema change, nothing created
             uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
             return sqlite3.connect(uri, uri=True, timeout=self._busy_timeout, isolation_level=None)
@@ -372,11 +385,6 @@ def _grouped(cursor: Iterator[tuple[str, str, str]]) -> dict[str, dict[str, str]
     for key, name, value in cursor:
         out.setdefault(key, {})[name] = value
     return out
-
-
-def _has_table(db: sqlite3.Connection, name: str) -> bool:
-    query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    return db.execute(query, (name,)).fetchone() is not None
 
 
 def _generation(db: sqlite3.Connection) -> str | None:

@@ -176,7 +176,9 @@ def test_the_report_preview_is_a_dry_pass_digest_or_the_changes_since_the_last_r
     runs, book = len(store.runs()), (tmp_path / "ugyfelek.xlsx").read_bytes()
 
     digest = app.preview_summary()
-    assert "Napi összefoglaló" in digest.text and "Szakaszok (2 ügyfél)" in digest.text
+    assert "Napi összefoglaló" in digest.text
+    # The digest `serve` sends (M3): the funnel in place of the stage counts.
+    assert "Hol tartanak az ügyfelek" in digest.text and "Legrégebben várnak" in digest.text
     changes = app.preview_summary(changes_only=True)
     assert "Változások" in changes.text and "Napi összefoglaló" not in changes.text
     assert "Új problémák" not in changes.text, "nothing changed since the report"

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sheetsync.core.calendar import OfficeCalendar
+from sheetsync.core.calendar import NEVER, OfficeCalendar, later
+from sheetsync.core.columns import MAX_DAYS, MAX_HOURS
 
 BUD = ZoneInfo("Europe/Budapest")
 # 2025: Friday 2 May is a bridge day, Saturday 17 May is worked instead; 1 May a holiday.
@@ -80,6 +81,24 @@ def test_an_unreachable_duration_ends_the_search() -> None:
         BUD, weekdays=frozenset(), working_days=frozenset({date(2025, 5, 5)})
     )
     assert only_one_day.reached(at("2025-05-06"), timedelta(hours=1)).year == 9999
+
+
+@pytest.mark.parametrize(
+    "zone", [BUD, ZoneInfo("America/Anchorage"), ZoneInfo("Pacific/Kiritimati")]
+)
+@pytest.mark.parametrize(
+    "duration", [timedelta(0), timedelta(hours=8), MAX_DAYS * OfficeCalendar().day_length]
+)
+@pytest.mark.parametrize("start", ["9999-12-31T23:00:00", "0001-01-01T00:30:00", "2026-12-04"])
+def test_reached_never_overflows_for_any_threshold_the_settings_allow(
+    zone: ZoneInfo, duration: timedelta, start: str
+) -> None:
+    # M1: the longest threshold allowed, and sheet dates at either end of the calendar.
+    moment = datetime.fromisoformat(start).replace(tzinfo=zone)
+    trips = OfficeCalendar(zone).reached(moment, duration)
+    assert trips.tzinfo is UTC
+    assert trips == NEVER or trips >= later(moment, timedelta(0))
+    assert later(moment, timedelta(hours=MAX_HOURS)) >= later(moment, timedelta(0))
 
 
 _DAYS = st.dates(min_value=date(2025, 4, 20), max_value=date(2025, 5, 25))

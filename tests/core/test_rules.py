@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -382,11 +383,23 @@ def test_duplicates_flag_every_row_of_the_pair() -> None:
         [],
     ]
     assert evaluations[0].findings[0].params["rows"] == "3"
-    assert [e.row.key for e in evaluations] == [
-        "kovács pékség kft.",
-        "kovács pékség kft.#2",
-        "kovacs pekseg kft.",
-    ]
+    first_key, second_key, third_key = (e.row.key or "" for e in evaluations)
+    assert third_key == "kovacs pekseg kft.", "a name on one row keeps its plain key"
+    assert re.fullmatch(r"kovács pékség kft\.#[0-9a-f]{8}", first_key)
+    assert second_key == f"{first_key}#2", "same name, e-mail and domain: told apart by order"
+    assert "kovacspekseg" not in first_key, "the e-mail and domain are not kept in the key"
+
+
+def test_rows_sharing_a_name_keep_their_keys_when_sorted() -> None:
+    # Keyed by e-mail and domain, not by order (H3): a sort keeps each one's history.
+    gamma = client(DONE, client="Gamma", email="a@gamma.hu", domain="gamma.hu")
+    other = client(DONE, client="GAMMA ", email="b@gamma.hu", domain="gamma2.hu")
+    copy = dict(gamma)
+    before = {e.row.row: e.row.key for e in evaluate_clients(gamma, other, copy)}
+    after = {e.row.row: e.row.key for e in evaluate_clients(other, copy, gamma)}
+    assert before[3] == after[2] != before[2], "the other Gamma's key moved with it"
+    # Rows identical in all three are told apart by order only among themselves.
+    assert before[4] == f"{before[2]}#2" and (after[3], after[4]) == (before[2], before[4])
 
 
 def test_unparseable_cells_are_findings_naming_the_column_and_count_as_missing() -> None:

@@ -105,8 +105,8 @@ class Webhook:
     def handle(self, request: httpx.Request) -> httpx.Response:
         if self.down == "connection":
             raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
-        if self.down == "timeout":
-            raise httpx.ReadTimeout("timed out", request=request)
+        if self.down == "timeout":  # before the request went out: safe to send again
+            raise httpx.ConnectTimeout("timed out", request=request)
         if self.down == "500":
             return httpx.Response(500, text="internal_error")
         self.posts.append(json.loads(request.content))

@@ -208,3 +208,50 @@ def test_a_trickling_refusal_is_cut_at_the_answer_deadline() -> None:
     with pytest.raises(NotifierError, match="refused"):
         hook.send(MESSAGE)
     assert body.chunks <= 10  # a deadline of 0.1 s at a byte per 0.02 s
+
+
+@respx.mock
+def test_a_request_that_may_have_arrived_is_not_sent_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A read timeout: the post went out, no answer came; Slack may have posted it.
+    route = respx.post(URL).mock(side_effect=httpx.ReadTimeout("no answer"))
+    time = FakeTime()
+    with caplog.at_level(logging.WARNING):
+        notifier(time).send(MESSAGE)  # counted as delivered: no NotifierError
+    assert route.call_count == 1 and time.sleeps == []
+    assert "did not answer within 10 s; the message may have arrived" in caplog.text
+    assert "not sent again, to avoid a duplicate" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "dropped", [httpx.RemoteProtocolError("disconnected"), httpx.ReadError("reset")]
+)
+@respx.mock
+def test_a_connection_dropped_before_the_answer_is_not_sent_again(
+    dropped: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    route = respx.post(URL).mock(side_effect=[dropped, httpx.Response(200)])
+    with caplog.at_level(logging.WARNING):
+        notifier(FakeTime()).send(MESSAGE)
+    assert route.call_count == 1
+    assert "closed the connection without an answer" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "unsent",
+    [
+        httpx.ConnectError("refused"),
+        httpx.ConnectTimeout("no connection"),
+        httpx.PoolTimeout("no connection free"),
+        httpx.WriteTimeout("request not written"),
+        httpx.Response(408),
+    ],
+)
+@respx.mock
+def test_what_never_reached_slack_or_slack_did_not_take_is_sent_again(
+    unsent: Exception | httpx.Response,
+) -> None:
+    route = respx.post(URL).mock(side_effect=[unsent, httpx.Response(200)])
+    notifier(FakeTime()).send(MESSAGE)
+    assert route.call_count == 2

@@ -14,8 +14,9 @@ import pytest
 from sheetsync.app.application import Application
 from sheetsync.core.calendar import OfficeCalendar
 from sheetsync.core.model import Stage
-from sheetsync.core.pipeline import StageEntry, weeks
+from sheetsync.core.pipeline import StageEntry, Waiting, weeks
 from sheetsync.ops.metrics import Metrics
+from sheetsync.ops.report_page import PipelineView, render_page
 from sheetsync.ops.server import OpsServer
 from sheetsync.settings import ServerSettings, SlackSettings
 from sheetsync.state.sqlite import SqliteStateStore
@@ -155,3 +156,19 @@ def test_the_committed_demo_page_is_what_its_script_makes(tmp_path: Path) -> Non
     made = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert made == (ROOT / "docs" / "pipeline-report.html").read_text(encoding="utf-8")
     assert module.PASSWORD not in made and Page(made).svgs == 3
+
+
+def test_sheet_text_loses_its_bidi_and_zero_width_characters() -> None:
+    # U+202E would show "Kft. amoG" reversed; U+200B hides a break; U+2066 isolates.
+    name = "Go\u202ema\u200b Kft.\u2066"
+    view = PipelineView(
+        sheet="Ügyfelek\u202e",
+        at=MONDAY_9,
+        funnel={Stage.PAYMENT: 1},
+        weeks=(),
+        waiting=((name, Waiting(name, Stage.PAYMENT, MONDAY_9, timedelta(hours=3))),),
+    )
+    page_text = render_page(view, OfficeCalendar())
+    text = "".join(Page(page_text).text)
+    assert "Goma Kft." in text and "Ügyfelek" in text
+    assert not {"\u202e", "\u200b", "\u2066"} & set(page_text)

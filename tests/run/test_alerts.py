@@ -4,13 +4,21 @@ sync interval."""
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
 
 from sheetsync.core.model import Verdict
 from sheetsync.errors import NotifierError
+from sheetsync.notify.slack import SlackWebhookNotifier
 from sheetsync.settings import SlackSettings
 from sheetsync.state.sqlite import SqliteStateStore
 from sheetsync.testing import InMemoryDomainChecker
+from tests.support.pacing import FakeTime
+from tests.support.slack_server import LoopbackWebhook
 from tests.support.worker_fixtures import CANARY, Rig, client, settings, sheet
 
 PAID = {"payment_method": "bankkártya", "paid": "igen"}
@@ -133,3 +141,69 @@ def test_the_window_survives_a_restart_and_a_change_undone_sends_nothing(
     for _ in range(15):
         rig.clock.advance(minutes=1)
         assert rig.run().message is None
+
+
+def test_a_slow_slack_gets_each_alert_and_summary_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Slack takes each post at once but answers after the notifier stopped waiting (H1).
+    with LoopbackWebhook(answer_after=0.6) as slack, caplog.at_level(logging.WARNING):
+        rig = Rig(store(tmp_path), sheet(client("Alfa"), client("Beta")))
+        rig.notifier = SlackWebhookNotifier(  # type: ignore[assignment]
+            SecretStr(slack.url_with("T0/B0/slow")), timeout=0.2, pacer=FakeTime().pacer()
+        )
+        rig.restart(rig.store)
+        first = rig.run()  # the first report
+        assert first.delivered, "an unanswered post counts as delivered"
+        rig.sheet.rows[1] = client("Alfa", **PAID)
+        rig.clock.advance(minutes=1)
+        second = rig.run()  # an alert and a change summary
+        assert second.alert_delivered and second.delivered
+        for _ in range(2):  # later passes, a restart among them: nothing is owed
+            rig.clock.advance(minutes=1)
+            rig.restart(rig.store)
+            later = rig.run()
+            assert later.alert is None and later.message is None
+        texts = [json.dumps(json.loads(post["body"]), ensure_ascii=False) for post in slack.posts]
+    assert len(texts) == 3 and len(set(texts)) == 3, "one post per message"
+    assert "Fejlesztés indítható" in texts[1] and "Alfa" in texts[1]
+    assert caplog.text.count("the message may have arrived; not sent again") == 3
+
+
+def test_rows_sharing_a_name_sorted_neither_alert_again_nor_show_a_password_change(
+    tmp_path: Path,
+) -> None:
+    # Two clients both named Gamma, told apart by e-mail and domain (H3, M4).
+    ready = client("Gamma", email="a@gamma.hu", domain="gamma.hu", hosting_password="egy", **PAID)
+    other = client("Gamma", email="b@gamma.hu", domain="gamma2.hu", hosting_password="kettő")
+    rig = Rig(store(tmp_path), sheet(client("Alfa"), other))
+    rig.run()
+    rig.sheet.rows.append(ready)
+    rig.clock.advance(minutes=1)
+    assert "Gamma" in alert_text(rig)
+    rig.sheet.rows[2:] = [ready, other]  # sorted
+    rig.clock.advance(minutes=1)
+    rig.restart(store(tmp_path))
+    sorted_pass = rig.run()
+    assert sorted_pass.alert is None, "the same client, only moved"
+    assert sorted_pass.result is not None
+    assert sorted_pass.result.credential_changes == {}, "no password changed"
+    found = {f.code.value for e in sorted_pass.result.evaluations for f in e.findings}
+    assert "credential-changed" not in found
+
+
+def test_a_copy_of_a_row_appearing_and_going_is_no_news(tmp_path: Path) -> None:
+    # A second row with the name re-keys the first (`name#…`): its alert is not news.
+    rig = Rig(store(tmp_path), sheet(client("Alfa"), client("Gamma")))
+    rig.run()
+    rig.sheet.rows[2] = client("Gamma", **PAID)
+    assert "Gamma" in alert_text(rig)
+    rig.sheet.rows.insert(1, client("Gamma", **PAID))  # pasted twice, above
+    assert rig.run().alert is None
+    del rig.sheet.rows[1]
+    assert rig.run().alert is None
+    # Another client of the same name, added at the first step, then ready: news.
+    rig.sheet.rows.append(client("Gamma", email="b@gamma.hu", domain="gamma2.hu"))
+    assert rig.run().alert is None
+    rig.sheet.rows[-1] = client("Gamma", email="b@gamma.hu", domain="gamma2.hu", **PAID)
+    assert "Gamma" in alert_text(rig)

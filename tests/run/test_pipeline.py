@@ -42,7 +42,11 @@ def test_a_store_of_schema_one_is_migrated_and_keeps_its_memory(tmp_path: Path) 
             "INSERT INTO first_seen VALUES ('alfa', 'card-unpaid', '2026-03-01T09:00:00+00:00')"
         )
     db.close()
-    assert SqliteStateStore(path, read_only=True).stage_history() == []  # not migrated
+    before = path.read_bytes()
+    reader = SqliteStateStore(path, read_only=True)  # a migrated in-memory copy (M2)
+    assert reader.load().rows["alfa"].first_seen["card-unpaid"].day == 1
+    assert reader.stage_history() == [] and reader.runs() == []
+    assert path.read_bytes() == before and sorted(tmp_path.iterdir()) == [path]
     store = SqliteStateStore(path)
     assert store.load().rows["alfa"].first_seen["card-unpaid"].day == 1
     with sqlite3.connect(path) as db:
