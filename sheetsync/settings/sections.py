@@ -118,11 +118,15 @@ class DomainSettings(_Section):
         default_factory=dict, description="TLD → WHOIS 'host:port'; wins over the built-in table."
     )
     timeout_seconds: float = Field(
-        10, gt=0, description="Overall deadline per query: connect, headers and body together."
+        10,
+        gt=0,
+        le=600,
+        description="Overall deadline per query: connect, headers and body together.",
     )
     pass_budget_seconds: float = Field(
         120,
         gt=0,
+        le=86_400,
         description="All of a pass's queries: none runs past it; names not asked stay unknown.",
     )
     concurrency_per_server: int = Field(
@@ -134,14 +138,14 @@ class DomainSettings(_Section):
         description="TLD → queries per minute to its server (.eu allows 15).",
     )
     retry_after_max_seconds: float = Field(
-        30, ge=0, description="Wait and ask again when a server says retry within this."
+        30, ge=0, le=3600, description="Wait and ask again when a server says retry within this."
     )
     max_attempts: int = Field(2, ge=1, le=5, description="Tries per name when asked to wait.")
     available_ttl_hours: float = Field(
-        1, ge=0, description="How long a 'free' verdict is reused (0: never cached)."
+        1, ge=0, le=8760, description="How long a 'free' verdict is reused (0: never cached)."
     )
     registered_ttl_hours: float = Field(
-        24, ge=0, description="How long a 'taken' verdict is reused (0: never cached)."
+        24, ge=0, le=8760, description="How long a 'taken' verdict is reused (0: never cached)."
     )
     bootstrap_refresh: bool = Field(
         True, description="Fetch IANA's RDAP bootstrap (else only the shipped copy)."
@@ -150,7 +154,7 @@ class DomainSettings(_Section):
         "https://data.iana.org/rdap/dns.json", description="Where IANA's bootstrap is fetched."
     )
     bootstrap_max_age_hours: float = Field(
-        24, gt=0, description="Refresh the bootstrap when older than this."
+        24, gt=0, le=8760, description="Refresh the bootstrap when older than this."
     )
     cache_dir: Path | None = Field(
         None, description="Where the refreshed RDAP bootstrap is kept (default: user cache)."
@@ -243,7 +247,10 @@ class ScheduleSettings(_Section):
     """When `sheetsync serve` syncs."""
 
     interval_minutes: float = Field(
-        1, gt=0, description="Sync every this many minutes (an unchanged sheet: 1 request)."
+        1,
+        gt=0,
+        le=10_080,
+        description="Sync every this many minutes (an unchanged sheet: 1 request).",
     )
     cron: str | None = Field(None, description="Crontab expression; overrides interval_minutes.")
     office_hours: str | None = Field(None, description="'HH:MM-HH:MM': sync only inside it.")
@@ -306,7 +313,7 @@ class SlackSettings(_Section):
         description="Changes wait at most this long and go out as one summary, whatever "
         "the sync interval (0: at once). Alerts never wait.",
     )
-    timeout_seconds: float = Field(10, gt=0, description="Per webhook request.")
+    timeout_seconds: float = Field(10, gt=0, le=600, description="Per webhook request.")
 
     @field_validator("digest_time")
     @classmethod
@@ -336,6 +343,7 @@ class HealthSettings(_Section):
     max_sync_age_minutes: float = Field(
         60,
         gt=0,
+        le=525_600,
         description="Unhealthy when the last successful sync is older than this "
         "(judged only inside office hours, if set).",
     )
@@ -345,6 +353,7 @@ class HealthSettings(_Section):
     max_pass_minutes: float = Field(
         15,
         gt=0,
+        le=10_080,
         description="Unhealthy while a sync pass has run longer than this (it is stuck); "
         "judged by `serve`'s /healthz.",
     )

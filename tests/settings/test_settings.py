@@ -104,3 +104,30 @@ def test_a_bad_environment_variable_is_named_not_blamed_on_the_file(tmp_path: Pa
     assert str(only_env.value).startswith("invalid configuration in the environment:")
     assert "SHEETSYNC_SLACK__TIMEOUT_SECONDS" in str(only_env.value)
     assert secret not in str(only_env.value)
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DOMAINS__TIMEOUT_SECONDS",
+        "DOMAINS__PASS_BUDGET_SECONDS",
+        "DOMAINS__RETRY_AFTER_MAX_SECONDS",
+        "DOMAINS__AVAILABLE_TTL_HOURS",
+        "DOMAINS__REGISTERED_TTL_HOURS",
+        "DOMAINS__BOOTSTRAP_MAX_AGE_HOURS",
+        "SCHEDULE__INTERVAL_MINUTES",
+        "SLACK__TIMEOUT_SECONDS",
+        "HEALTH__MAX_SYNC_AGE_MINUTES",
+        "HEALTH__MAX_PASS_MINUTES",
+    ],
+)
+def test_a_duration_too_long_to_add_to_a_date_is_a_config_error(
+    tmp_path: Path, variable: str
+) -> None:
+    """A threshold of 1e9 days passed the settings and then failed every pass with an
+    OverflowError (outside attack); every duration setting has an upper bound."""
+    path = write(tmp_path, '[sheet]\npath = "a.xlsx"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={f"SHEETSYNC_{variable}": "1e9"})
+    section, key = variable.lower().split("__")
+    assert f"{section}.{key}" in str(caught.value)
