@@ -19,13 +19,15 @@ from sheetsync.sheets.xlsx_guide_xml import (
     PANE,
     RECORD_URI,
     CfRule,
+    Element,
     Parts,
     attributes,
     content_span,
     dxf_refs,
     elements,
     frozen_pane,
-    is_own_validation,
+    is_marked,
+    own_and_pasted,
     own_rules,
     record,
     recorded_dxfs,
@@ -50,10 +52,10 @@ def strip(
     colour styles the package's other members refer to."""
     entry = record(parts.tail) or {}
     tail, head = parts.tail, parts.head
-    own = [e for e in validations(tail) if is_own_validation(e)]
-    for element in reversed(own):
-        tail = tail[: element.start] + tail[element.end :]
-    if own:
+    marked = [e for e in validations(tail) if is_marked(e) and own_and_pasted(e)[0]]
+    for element in reversed(marked):
+        tail = tail[: element.start] + _pasted_part(element) + tail[element.end :]
+    if marked:
         tail = _recount_validations(tail)
     tail = _without_rules(tail, own_rules(tail, guide).values())
     tail = _without_record(tail, entry.get("extLst") == "created")
@@ -87,6 +89,16 @@ def strip(
         kept["dxfIds"] = " ".join(str(i) for i in ours)
         kept["dxfsTag"] = entry.get("dxfsTag", "")
     return Stripped(Parts(head, tail, styles, parts.prefix), kept, tuple(removed), tuple(notes))
+
+
+def _pasted_part(element: Element) -> bytes:
+    """What stays of a marked validation once setup's columns are taken out of it: the
+    cells a person pasted it into, as theirs (nothing when there are none)."""
+    _, pasted = own_and_pasted(element)
+    if not pasted:
+        return b""
+    sqref = " ".join(pasted).encode()
+    return re.sub(rb'\bsqref="[^"]*"', b'sqref="' + sqref + b'"', element.raw, count=1)
 
 
 def _recount_validations(tail: bytes) -> bytes:

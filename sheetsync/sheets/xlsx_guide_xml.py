@@ -147,8 +147,27 @@ def validations(tail: bytes) -> list[Element]:
     return [replace(r, start=r.start + block.start, end=r.end + block.start) for r in rules]
 
 
-def is_own_validation(element: Element) -> bool:
+_TO_LAST_ROW = re.compile(r"\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?" + str(LAST_ROW))
+
+
+def is_marked(element: Element) -> bool:
     return attributes(element.raw).get("promptTitle") == MARKER
+
+
+def own_and_pasted(element: Element) -> tuple[list[str], list[str]]:
+    """A marked validation's ranges: those setup gives (whole columns down to the last
+    row) and the rest — cells a person pasted it into elsewhere, which are theirs."""
+    refs = attributes(element.raw).get("sqref", "").split()
+    own = [r for r in refs if _TO_LAST_ROW.fullmatch(r)]
+    return own, [r for r in refs if not _TO_LAST_ROW.fullmatch(r)]
+
+
+def is_own_validation(element: Element) -> bool:
+    """Setup's: the marker, over whole columns only (a marked validation that also or
+    only covers pasted cells is the staff's, or becomes theirs once setup's columns are
+    taken out of it)."""
+    own, pasted = own_and_pasted(element) if is_marked(element) else ([], [""])
+    return bool(own) and not pasted
 
 
 def x14_sqrefs(tail: bytes) -> list[str]:

@@ -334,6 +334,31 @@ def test_a_copied_colour_rule_on_another_range_is_the_staffs(tmp_path: Path) -> 
     assert rules(path) == [("B2:B50", 'AND(N("sheetsync:stage-done")=0,$Q2="Kész")')]
 
 
+def validation_refs(path: Path) -> list[str]:
+    return re.findall(r'<dataValidation\b[^>]*\bsqref="([^"]*)"', member(path, SHEET1).decode())
+
+
+@pytest.mark.parametrize("how", ["the same validation extended", "a validation of its own"])
+def test_a_dropdown_pasted_into_another_column_stays_the_staffs(tmp_path: Path, how: str) -> None:
+    """The re-attack: Excel's paste of a cell with setup's dropdown into another column
+    (K5 → P5) was deleted, unsaid, by the next setup or `--remove`."""
+    path = book(tmp_path / "u.xlsx")
+    set_up(path)
+    if how == "the same validation extended":
+        edit(path, SHEET1, rb'sqref="K2:K1048576"', b'sqref="K2:K1048576 P5"')
+    else:
+        ours = re.search(rb'<dataValidation [^>]*sqref="K2:K1048576".*?</dataValidation>',
+                         member(path, SHEET1), re.S)  # fmt: skip
+        assert ours is not None
+        pasted = ours.group(0).replace(b'sqref="K2:K1048576"', b'sqref="P5"')
+        edit(path, SHEET1, rb"(</dataValidations>)", pasted + rb"\1")
+    set_up(path)
+    assert "P5" in validation_refs(path) and "K2:K1048576" in validation_refs(path)
+    assert set_up(path).changes == (), "a rerun changes nothing"
+    set_up(path, remove=True)
+    assert validation_refs(path) == ["P5"], "the pasted cell keeps its dropdown"
+
+
 # -- M1: a re-save by another tool --------------------------------------------------------
 
 
