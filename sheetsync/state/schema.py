@@ -75,10 +75,15 @@ def prepare(path: Path, connect: Connect, *, read_only: bool = False) -> Prepare
     """Make `path` a store at the current schema (READY). A read-only store is never
     changed: NOTHING when it is empty or damaged, OLDER when its schema is older."""
     if examine(path, create=not read_only) is Found.EMPTY:
+        next_sync = (
+            "the next sync starts a new store in it"
+            if os.access(path, os.W_OK) and path.stat().st_mode & 0o222
+            else "it is read-only, so the next sync will fail until it is made writable"
+        )
         log.warning(
             "state store %s is empty (0 bytes): %s; if it held history, restore it from a backup",
             path,
-            "read as holding no history (the next sync starts a new store in it)"
+            f"read as holding no history ({next_sync})"
             if read_only
             else "starting a new store in it",
         )

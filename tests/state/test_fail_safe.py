@@ -215,6 +215,19 @@ def test_a_read_only_open_of_an_empty_or_damaged_store_says_what_the_next_sync_w
     )
 
 
+def test_an_empty_read_only_store_is_not_promised_a_new_store_by_the_next_sync(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The re-attack: `status` on a 0-byte store of mode 0444 said "the next sync starts
+    a new store in it", and that sync then failed as read-only."""
+    path = tmp_path / "state.sqlite"
+    path.touch(mode=0o444)
+    with caplog.at_level(logging.WARNING):
+        assert SqliteStateStore(path, read_only=True).load() == WorkerState()
+    assert "it is read-only, so the next sync will fail until it is made writable" in caplog.text
+    assert "starts a new store" not in caplog.text
+
+
 # -- damaged entries ------------------------------------------------------------------------
 
 DAMAGE = [
