@@ -7,7 +7,9 @@ or a request not fully written, 408, 429 and 5xx — under the shared retry help
 (`sheetsync.retry`: bounded in attempts and total time, honouring `Retry-After`). A
 request sent but never answered (a read timeout, the connection dropped before the
 status) may have been posted: it is not sent again, a warning says so, and the caller
-counts it as delivered — at most once for that case, never four copies. 404/410 mean
+counts it as delivered — at most once for that case, never four copies. httpx times
+each read, not the exchange: `_Deadline` gives each attempt one deadline (a server
+trickling its status line or headers cannot hold the pass). 404/410 mean
 the webhook was revoked or its channel archived: that is permanent, logged once, and
 later messages are not attempted. The webhook URL is a secret (it alone lets anyone
 post): it is never logged or put in an error.
@@ -15,8 +17,13 @@ post): it is never logged or put in an error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
 import time
+from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -100,8 +107,19 @@ class SlackWebhookNotifier:
         """One attempt. A status worth retrying raises httpx.HTTPStatusError (its text
         names only the status); a refusal raises a permanent NotifierError."""
         url, payload = self._url.get_secret_value(), message.payload()
+        deadline = _Deadline(self._answer_seconds)
         try:
-            with self._client.stream("POST", url, json=payload) as response:
+            # A connection of its own, so the deadline sees its socket being made.
+            with (
+                deadline,
+                self._client.stream(
+                    "POST",
+                    url,
+                    json=payload,
+                    headers={"Connection": "close"},
+                    extensions={"trace": deadline.trace},
+                ) as response,
+            ):
                 status = response.status_code
                 if 200 <= status < 300:
                     return  # delivered: the body is not needed
@@ -109,6 +127,10 @@ class SlackWebhookNotifier:
         except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):  # would quote the URL
             log.error("the Slack webhook URL is not a valid URL; check the configuration")
             raise NotifierError("Slack webhook URL is not valid", permanent=True) from None
+        except httpx.TransportError:
+            if not deadline.passed:
+                raise
+            raise httpx.ReadTimeout("no complete answer in time") from None
         if status in REVOKED:
             self._revoked = status
             log.error(
@@ -125,6 +147,51 @@ class SlackWebhookNotifier:
         # A bodiless copy: the stream is closed, and only the status and headers matter.
         answer = httpx.Response(status, headers=response.headers, request=response.request)
         raise httpx.HTTPStatusError(f"HTTP {status}", request=response.request, response=answer)
+
+
+class _Deadline:
+    """One deadline for an attempt: when it passes, the attempt's sockets are shut down,
+    which ends whatever read is blocked on them (httpx's trace hook names them)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.passed = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        if isinstance(sock, socket.socket):
+            with self._lock:
+                self._sockets.append(sock)
+                if self.passed:
+                    _shut(sock)
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.passed = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # closed meanwhile, or detached by TLS
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 ANSWER_HEAD_BYTES = 1024  # enough of a refusal's body to log its reason

@@ -313,7 +313,9 @@ class SlackSettings(_Section):
         description="Changes wait at most this long and go out as one summary, whatever "
         "the sync interval (0: at once). Alerts never wait.",
     )
-    timeout_seconds: float = Field(10, gt=0, le=600, description="Per webhook request.")
+    timeout_seconds: float = Field(
+        10, gt=0, le=600, description="Deadline of each webhook attempt, the answer included."
+    )
 
     @field_validator("digest_time")
     @classmethod

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -255,3 +258,37 @@ def test_what_never_reached_slack_or_slack_did_not_take_is_sent_again(
     route = respx.post(URL).mock(side_effect=[unsent, httpx.Response(200)])
     notifier(FakeTime()).send(MESSAGE)
     assert route.call_count == 2
+
+
+def test_a_server_trickling_its_status_line_and_headers_is_cut_at_the_deadline(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """httpx times each read: a byte every 0.1 s kept one attempt alive for as long as
+    the server liked. One deadline now covers the whole attempt, headers included, and
+    what may have arrived is not sent again."""
+    listening = socket.create_server(("127.0.0.1", 0))
+    posts: list[int] = []
+
+    def serve() -> None:
+        listening.settimeout(5)
+        with contextlib.suppress(OSError):
+            conn, _ = listening.accept()
+            with conn:
+                conn.recv(65536)
+                posts.append(1)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200:
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = SecretStr(f"http://127.0.0.1:{listening.getsockname()[1]}/services/T/B/x")
+    notifier = SlackWebhookNotifier(url, timeout=0.5)
+    began = time.monotonic()
+    with caplog.at_level(logging.WARNING):
+        notifier.send(Message("x", ()))  # counted as delivered, said so
+    took = time.monotonic() - began
+    listening.close()
+    assert took < 2, f"{took:.1f} s: held by a trickling server"
+    assert posts == [1], "not sent again"
+    assert "did not answer within" in caplog.text or "may have arrived" in caplog.text
