@@ -18,6 +18,7 @@ from sheetsync.core.layout import Layout, column_letter, locate
 from sheetsync.core.values import CellValue
 from sheetsync.errors import SheetAccessError, SheetLayoutError, StateError
 from sheetsync.ops import versions
+from sheetsync.paths import lookable
 from sheetsync.settings import Settings
 from sheetsync.sheets.google import GoogleSheet
 from sheetsync.sheets.google_auth import GoogleCredentials, load_credentials
@@ -242,9 +243,10 @@ def state_checks(path: Path) -> list[Check]:
 
 
 def state_folder_check(path: Path) -> Check:
-    """The state store's folder (or the nearest one a sync would create it in)."""
+    """The state store's folder (or the nearest one a sync would create it in, or the
+    nearest this user may look at: one below a folder it may not enter cannot be)."""
     folder = path.parent
-    while not folder.exists() and folder != folder.parent:
+    while not lookable(folder) and folder != folder.parent:
         folder = folder.parent
     return _folder_check("state folder", folder, f"for {path}")
 

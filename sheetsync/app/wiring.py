@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -20,6 +19,7 @@ from sheetsync.errors import ConfigError
 from sheetsync.notify.port import Notifier
 from sheetsync.notify.slack import SlackWebhookNotifier
 from sheetsync.ops.metrics import Metrics, ObservedDomainChecker
+from sheetsync.paths import missing
 from sheetsync.redaction import register_secret
 from sheetsync.retry import RetryPolicy
 from sheetsync.run.worker import Worker
@@ -139,21 +139,9 @@ def state_store(
     """The SQLite state store, or None when `[state] path` is unset, or (`read_only`:
     for a dry run or `status`, which write nothing) when there is no store yet."""
     path = settings.state.path
-    if path is None or (read_only and _missing(path)):
+    if path is None or (read_only and missing(path)):
         return None
     return SqliteStateStore(path, read_only=read_only, on_damage=on_damage)
-
-
-def _missing(path: Path) -> bool:
-    """Nothing there; a path we may not look at is not missing (Path.exists raises on
-    it): the store then says what is wrong, with the path."""
-    try:
-        path.stat()
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    return False
 
 
 def webhook_url(settings: Settings) -> SecretStr | None:

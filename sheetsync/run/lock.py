@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sheetsync.errors import StateError, SyncBusy
+from sheetsync.paths import lookable
 
 
 def _owner(path: Path) -> str:
@@ -31,7 +32,7 @@ class SyncLock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            if self.path.exists():  # the file is there: it, not its folder, is the trouble
+            if lookable(self.path):  # the file is there: it, not its folder, is the trouble
                 raise StateError(
                     f"cannot open the lock file {self.path} ({exc.strerror}; {_owner(self.path)}"
                     "): give the user running sheetsync write access to it, or delete it "

@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 from sheetsync.errors import StateError
+from sheetsync.paths import missing
 
 log = logging.getLogger(__name__)
 
@@ -16,13 +17,9 @@ log = logging.getLogger(__name__)
 def read_key(path: Path) -> bytes:
     """The key if there is one, else a key for this process only (a dry run creates no
     file; without the install's key no credential change can be told)."""
-    try:
-        path.stat()
-    except FileNotFoundError:
+    if missing(path):
         return secrets.token_bytes(32)
-    except OSError:
-        pass  # a folder we may not enter: reading the key says so, with the path
-    return load_or_create_key(path)
+    return load_or_create_key(path)  # a key it may not look at: reading says so
 
 
 def load_or_create_key(path: Path) -> bytes:

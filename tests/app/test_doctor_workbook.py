@@ -184,3 +184,27 @@ def test_doctor_says_whether_setup_is_applied_and_current(tmp_path: Path) -> Non
     english = settings.model_copy(update={"locale": "en"})  # the labels change language
     check = next(c for c in diagnose(english).checks if c.name == "setup")
     assert check.status == "warn" and check.detail == "outdated: run `sheetsync setup`"
+
+
+def test_sync_and_doctor_with_a_store_below_a_folder_this_user_may_not_enter(
+    tmp_path: Path,
+) -> None:
+    """Path.exists raises on such a folder: the lock file's and doctor's look at it gave
+    "unexpected PermissionError" (final review). Both name the folder instead."""
+    state = tmp_path / "state"
+    (state / "db").mkdir(parents=True)
+    book = workbook(tmp_path)
+    config = write_config(tmp_path, book, f'[state]\npath = "{state / "db" / "s.sqlite"}"\n')
+    state.chmod(0o000)
+    tmp_path.chmod(0o755)
+    try:
+        synced = as_unprivileged("sync", "--config", str(config))
+        doctor = as_unprivileged("doctor", "--config", str(config))
+    finally:
+        state.chmod(0o755)
+    said = [line for line in synced.stderr.splitlines() if line.startswith("sheetsync:")]
+    assert synced.returncode == 1 and len(said) == 1, synced.stderr
+    assert "unexpected" not in said[0] and str(state) in said[0]
+    assert doctor.returncode == 1, doctor.stdout + doctor.stderr
+    assert "unexpected" not in doctor.stderr
+    assert f"✗ state folder: {state} is not writable for this user" in doctor.stdout
