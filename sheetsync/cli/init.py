@@ -10,6 +10,7 @@ import click
 
 from sheetsync.cli.starter import Answers, Backend, render_config, write_new
 from sheetsync.errors import ExistingFiles
+from sheetsync.paths import lookable, missing
 
 # The same as `sheetsync.settings.LOCAL_CONFIG` (a test keeps them equal): importing the
 # settings model here would load pydantic for every `sheetsync --help`. Written into the
@@ -33,7 +34,7 @@ def _missing(paths: dict[str, str | None]) -> list[str]:
         f"note: the {what} {path} does not exist (yet); sheetsync reads it from "
         f"{Path(path).expanduser().absolute()}"
         for what, path in paths.items()
-        if path and not Path(path).expanduser().exists()
+        if path and not lookable(Path(path).expanduser())
     ]
 
 
@@ -95,7 +96,7 @@ def init(
     from sheetsync.settings import spreadsheet_key
 
     ask = sys.stdin.isatty() if prompt is None else prompt
-    if config.exists() and not force:
+    if not missing(config) and not force:
         raise click.UsageError(f"{config} exists already; pass --force to replace it")
     if backend is None:
         backend = "workbook"
@@ -128,9 +129,9 @@ def init(
         slack=slack,
         locale="en" if locale == "en" else "hu",
     )
-    missing = answers.missing()
-    if missing:
-        raise click.UsageError(f"{backend} backend needs {', '.join(missing)}")
+    lacking = answers.missing()
+    if lacking:
+        raise click.UsageError(f"{backend} backend needs {', '.join(lacking)}")
     try:
         write_new({config: render_config(answers)}, force=force)
     except ExistingFiles as exc:  # appeared while we were asking

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from sheetsync.errors import ExistingFiles
+from sheetsync.paths import missing
 
 Backend = Literal["workbook", "google"]
 
@@ -119,7 +120,7 @@ def render_config(a: Answers) -> str:
 
 def write_new(files: dict[Path, str], *, force: bool = False) -> None:
     """Write every file, or none when one exists already (unless `force`)."""
-    existing = [path for path in files if path.exists()]
+    existing = [path for path in files if not missing(path)]
     if existing and not force:
         raise ExistingFiles(existing)
     for path, text in files.items():

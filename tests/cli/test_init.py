@@ -3,6 +3,8 @@ a terminal it asks only for what the flags left open, and it says what to do nex
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,26 @@ def test_init_writes_where_the_other_commands_look_first(
     assert (tmp_path / "config" / "sheetsync.toml").read_text(encoding="utf-8") == "# the demo\n"
     assert config_path(None, {}) == LOCAL_CONFIG and LOCAL_CONFIG.is_file()
     assert "next: sheetsync doctor\n" in result.output
+
+
+def test_a_workbook_below_a_folder_this_user_may_not_enter_is_a_note_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    """Path.exists raises there (final review): `init` ended in "unexpected
+    PermissionError". Run under `unshare --user`, where even root obeys permissions."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o000)
+    tmp_path.chmod(0o755)
+    script = Path(sys.executable).with_name("sheetsync")
+    try:
+        done = subprocess.run(
+            ["unshare", "--user", str(script), "init", "--config", str(tmp_path / "s.toml"),
+             "--workbook", str(locked / "ugyfelek.xlsx"), "--no-input"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    assert "unexpected" not in done.stderr
+    assert f"the workbook {locked / 'ugyfelek.xlsx'} does not exist (yet)" in done.stderr

@@ -42,6 +42,7 @@ LIGHT = {
     "sheetsync.ops",
     "sheetsync.ops.logs",
     "sheetsync.ops.versions",
+    "sheetsync.paths",
     "sheetsync.redaction",
 }
 SCRIPT = Path(sys.executable).with_name("sheetsync")
