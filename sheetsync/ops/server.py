@@ -81,8 +81,12 @@ class OpsServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
-        self._reader = ThreadPoolExecutor(1, thread_name_prefix="sheetsync-health")
-        self._reading: asyncio.Future[Health] | None = None
+        # A thread each, so a slow report page never queues in front of the health.
+        self._threads = {
+            "health": ThreadPoolExecutor(1, thread_name_prefix="sheetsync-health"),
+            "report": ThreadPoolExecutor(1, thread_name_prefix="sheetsync-report"),
+        }
+        self._making: dict[str, asyncio.Future[Any]] = {}
         # Connections still reading their request, oldest first (dicts keep order),
         # with when they were accepted.
         self._waiting: dict[asyncio.StreamWriter, float] = {}
@@ -123,7 +127,8 @@ class OpsServer:
         if stopped is not None:
             self._loop.call_soon_threadsafe(stopped.set)
         self._thread.join(timeout=5)
-        self._reader.shutdown(wait=False, cancel_futures=True)
+        for pool in self._threads.values():
+            pool.shutdown(wait=False, cancel_futures=True)
         self._loop = self._thread = self._socket = None
 
     def __enter__(self) -> OpsServer:
@@ -202,13 +207,21 @@ class OpsServer:
             return await self._report(self.report)
         return 404, _TEXT, b"not found: try /healthz or /metrics\n"
 
+    async def _shared(self, what: str, make: Callable[[], Any]) -> Any:
+        """`make()` on `what`'s own thread, one at a time, its answer shared by everyone
+        waiting, waited for at most `health_wait`: a store that hangs holds one thread,
+        never one per request."""
+        making = self._making.get(what)
+        if making is None or making.done():
+            loop = asyncio.get_running_loop()
+            making = self._making[what] = loop.run_in_executor(self._threads[what], make)
+            # Said by the 503 of whoever waited; no "exception never retrieved" later.
+            making.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return await asyncio.wait_for(asyncio.shield(making), self.health_wait)
+
     async def _report(self, report: Callable[[], str]) -> Answer:
-        # Read on the health thread, one at a time, within the same wait.
-        loop = asyncio.get_running_loop()
         try:
-            page = await asyncio.wait_for(
-                loop.run_in_executor(self._reader, report), self.health_wait
-            )
+            page = await self._shared("report", report)
         except Exception as exc:
             why = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
             log.warning("the report could not be made (%s)", why)
@@ -216,15 +229,8 @@ class OpsServer:
         return 200, "text/html; charset=utf-8", page.encode("utf-8")
 
     async def _healthz(self) -> Answer:
-        # One read at a time, shared by everyone waiting: a store that hangs holds one
-        # thread, never one per request.
-        if self._reading is None or self._reading.done():
-            loop = asyncio.get_running_loop()
-            self._reading = loop.run_in_executor(self._reader, self.health)
-            # Said by the 503 of whoever waited; no "exception never retrieved" later.
-            self._reading.add_done_callback(lambda done: done.cancelled() or done.exception())
         try:
-            health = await asyncio.wait_for(asyncio.shield(self._reading), self.health_wait)
+            health: Health = await self._shared("health", self.health)
         except Exception as exc:  # the endpoint must answer, and say why it cannot tell
             why = "timed out" if isinstance(exc, TimeoutError) else type(exc).__name__
             log.warning("health could not be read (%s)", why)
