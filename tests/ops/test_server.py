@@ -246,12 +246,12 @@ def test_a_slow_report_page_never_queues_in_front_of_the_health() -> None:
         release.wait(10)
         return "<html></html>"
 
-    with OpsServer("127.0.0.1", 0, healthy, Metrics(), report=slow_page, health_wait=5) as ops:
-        with ThreadPoolExecutor(3) as pool:
-            pages = [pool.submit(get, ops.port, "/report") for _ in range(3)]
-            time.sleep(0.2)  # the page is being made
-            began = time.monotonic()
-            assert get(ops.port) == 200
-            assert time.monotonic() - began < 1
-            release.set()
-            assert [page.result(10) for page in pages] == [200, 200, 200]
+    server = OpsServer("127.0.0.1", 0, healthy, Metrics(), report=slow_page, health_wait=5)
+    with server as ops, ThreadPoolExecutor(3) as pool:
+        pages = [pool.submit(get, ops.port, "/report") for _ in range(3)]
+        time.sleep(0.2)  # the page is being made
+        began = time.monotonic()
+        assert get(ops.port) == 200
+        assert time.monotonic() - began < 1
+        release.set()
+        assert [page.result(10) for page in pages] == [200, 200, 200]
